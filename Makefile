@@ -1,0 +1,54 @@
+# Digitpad: a thin wrapper over Meson. `make run` and `make test` each do the whole setup on a
+# fresh Debian 12 machine: install the missing Debian packages, configure, build.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+DIGITPAD_MNIST_DIR ?= $(abspath ../shared/mnist)
+export DIGITPAD_MNIST_DIR
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
+
+# Build: compiler, Meson, the libraries. Tests: Xvfb and xdotool for the GUI, ImageMagick for
+# screenshots, clang + its runtimes for fuzzing and sanitizers, valgrind, the desktop-file checkers.
+DEBS := build-essential pkg-config meson ninja-build \
+        libglib2.0-dev libglib2.0-bin libgtk-4-dev libcairo2-dev libgdk-pixbuf-2.0-dev \
+        libopenblas-dev liblbfgs-dev zlib1g-dev libjson-glib-dev libsoup-3.0-dev \
+        python3 xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core \
+        adwaita-icon-theme hicolor-icon-theme fonts-cantarell fonts-dejavu-core \
+        desktop-file-utils appstream clang libclang-rt-14-dev llvm valgrind
+
+.PHONY: all deps build run test bench fuzz asan clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(APT) update && $(APT) install --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+run: build
+	$(BUILD)/src/app/digitpad
+
+test: build
+	@tests/run-all.sh $(BUILD) $(ASAN_BUILD)
+
+bench: build
+	$(BUILD)/src/cli/digitpad-cli bench --data $(DIGITPAD_MNIST_DIR)
+
+fuzz: deps
+	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,1 @@
+/* dp-application.c: to be written */

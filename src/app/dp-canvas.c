@@ -1,0 +1,1 @@
+/* dp-canvas.c: to be written */

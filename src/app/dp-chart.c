@@ -1,0 +1,1 @@
+/* dp-chart.c: to be written */

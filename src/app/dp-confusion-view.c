@@ -1,0 +1,1 @@
+/* dp-confusion-view.c: to be written */

@@ -1,0 +1,1 @@
+/* dp-mnist-download.c: to be written */

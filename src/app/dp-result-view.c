@@ -1,0 +1,1 @@
+/* dp-result-view.c: to be written */

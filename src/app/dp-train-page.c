@@ -1,0 +1,1 @@
+/* dp-train-page.c: to be written */

@@ -1,0 +1,1 @@
+/* dp-trainer.c: to be written */

@@ -1,0 +1,1 @@
+/* dp-window.c: to be written */

@@ -1,0 +1,1 @@
+/* cmd-bench.c: to be written */

@@ -1,0 +1,1 @@
+/* cmd-eval.c: to be written */

@@ -1,0 +1,1 @@
+/* cmd-predict.c: to be written */

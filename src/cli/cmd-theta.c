@@ -1,0 +1,1 @@
+/* cmd-theta.c: to be written */

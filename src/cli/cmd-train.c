@@ -1,0 +1,1 @@
+/* cmd-train.c: to be written */

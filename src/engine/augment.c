@@ -1,0 +1,1 @@
+/* augment.c: to be written (placeholder so the build configures) */

@@ -1,0 +1,1 @@
+/* model-file.c: to be written (placeholder so the build configures) */

@@ -1,0 +1,38 @@
+/* model-file.h: models in safetensors (8-byte little-endian header length, JSON header, raw
+ * little-endian F32 tensors layers.N.weight [out, in] and layers.N.bias [out], __metadata__
+ * strings), and the classic tutorial's Theta1.txt / Theta2.txt. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "network.h"
+
+G_BEGIN_DECLS
+
+/* Metadata keys every saved model carries (dp_model_save fills format, version, activations,
+ * loss and input; the trainer fills recipe and test_accuracy). */
+#define DP_META_FORMAT        "format"        /* "digitpad-mlp" */
+#define DP_META_VERSION       "version"       /* "1" */
+#define DP_META_ACTIVATIONS   "activations"   /* "relu,relu,softmax" */
+#define DP_META_LOSS          "loss"          /* "softmax-ce" */
+#define DP_META_INPUT         "input"
+#define DP_META_RECIPE        "recipe"        /* the training command / preset */
+#define DP_META_TEST_ACCURACY "test_accuracy" /* "0.9931" */
+
+/* Atomic: writes a temporary file beside path, fsyncs, renames over path. */
+gboolean   dp_model_save       (const DpNetwork *net, const char *path, GError **error);
+GBytes    *dp_model_serialize  (const DpNetwork *net);
+
+/* Validates everything: header length within the file, JSON, dtype F32, shapes chaining
+ * 784→…→10, offsets in bounds and not overlapping, finite values, metadata present.
+ * name is used in messages (a path, or "built-in model"). */
+DpNetwork *dp_model_load       (const char *path, GError **error);
+DpNetwork *dp_model_load_bytes (GBytes *bytes, const char *name, GError **error);
+
+/* Theta1 (100×785) and Theta2 (10×101), numpy savetxt text, bias in the first column. Any hidden
+ * size h works: Theta1 (h×785), Theta2 (10×(h+1)). Sigmoid hidden and outputs. */
+DpNetwork *dp_theta_import     (const char *theta1_path, const char *theta2_path, GError **error);
+/* writes DIR/Theta1.txt and DIR/Theta2.txt (%.18e, as numpy); only 784-h-10 sigmoid networks */
+gboolean   dp_theta_export     (const DpNetwork *net, const char *dir, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,91 @@
+/* network.h: DpNetwork, a multi-layer perceptron of dense layers. All weights and biases live in
+ * one float block (params) so that optimizers are one flat loop and a model file is one copy.
+ * Layout of params, layer by layer: W (out, in) row-major, then b (out).
+ *
+ * This header is the contract the CLI, the GUI and the model files rely on; the training
+ * internals (workspace, backward) are declared further down and used by train.c and the tests. */
+#pragma once
+
+#include <glib.h>
+
+#include "rng.h"
+
+G_BEGIN_DECLS
+
+#define DP_INPUT_SIZE  784 /* 28 × 28, ink = 1.0, MNIST-style centring */
+#define DP_IMAGE_SIDE  28
+#define DP_N_CLASSES   10
+#define DP_MAX_LAYERS  16 /* dense layers, output layer included */
+
+typedef enum
+{
+  DP_ACTIVATION_SIGMOID,
+  DP_ACTIVATION_TANH,
+  DP_ACTIVATION_RELU,
+} DpActivation;
+
+/* The output layer's activation and the loss go together. */
+typedef enum
+{
+  DP_LOSS_SOFTMAX_CE, /* softmax outputs, cross-entropy */
+  DP_LOSS_SIGMOID_CE, /* sigmoid outputs, one-vs-all cross-entropy (the classic tutorial) */
+  DP_LOSS_MSE,        /* sigmoid outputs, mean squared error */
+} DpLoss;
+
+typedef enum
+{
+  DP_INIT_HE,      /* N(0, 2/in) */
+  DP_INIT_XAVIER,  /* U(±sqrt(6/(in+out))) */
+  DP_INIT_UNIFORM, /* U(±0.15), the classic tutorial's */
+} DpInit;
+
+typedef struct
+{
+  int n_layers;                  /* dense layers */
+  int sizes[DP_MAX_LAYERS + 1];  /* sizes[0] = 784 … sizes[n_layers] = 10 */
+  DpActivation activation;       /* every hidden layer */
+  DpLoss loss;                   /* output activation + loss */
+  float *params;                 /* (n_params) per layer: W (out, in), then b (out) */
+  gsize n_params;
+  GHashTable *metadata;          /* char* → char*, kept in the model file (recipe, accuracy, …) */
+} DpNetwork;
+
+/* sizes has n_layers + 1 entries; sizes[0] must be 784 and the last 10 for a digit model, but the
+ * engine accepts any sizes (tests use tiny nets). params are zeroed. */
+DpNetwork  *dp_network_new        (const int *sizes, int n_layers, DpActivation activation,
+                                   DpLoss loss);
+void        dp_network_free       (DpNetwork *net);
+DpNetwork  *dp_network_copy       (const DpNetwork *net);
+void        dp_network_init       (DpNetwork *net, DpInit init, DpRng *rng);
+
+/* offset of layer l's W in params; its b follows at + sizes[l+1] * sizes[l] */
+gsize       dp_network_layer_offset (const DpNetwork *net, int layer);
+float      *dp_network_weights    (const DpNetwork *net, int layer); /* (out, in) */
+float      *dp_network_bias       (const DpNetwork *net, int layer); /* (out) */
+
+/* "784-100-10" */
+char       *dp_network_describe_sizes (const DpNetwork *net);
+
+void        dp_network_set_meta   (DpNetwork *net, const char *key, const char *value);
+const char *dp_network_get_meta   (const DpNetwork *net, const char *key);
+
+/* Output probabilities for one image: softmax, or sigmoid outputs normalised to sum to 1 for
+ * display (the argmax is the sigmoid argmax, as the classic tutorial's predict()).
+ * x (784), probs (10). Returns the predicted class. */
+int         dp_network_predict    (const DpNetwork *net, const float *x, float *probs);
+
+/* Classify n images at once, in batches through GEMM. X (n, 784); pred (n) may be NULL;
+ * probs (n, 10) may be NULL. */
+void        dp_network_classify   (const DpNetwork *net, const float *X, int n, guint8 *pred,
+                                   float *probs);
+
+const char *dp_activation_to_string (DpActivation a);
+gboolean    dp_activation_from_string (const char *s, DpActivation *out);
+const char *dp_loss_to_string     (DpLoss l);
+gboolean    dp_loss_from_string   (const char *s, DpLoss *out);
+const char *dp_init_to_string     (DpInit i);
+gboolean    dp_init_from_string   (const char *s, DpInit *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpNetwork, dp_network_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* preprocess.c: to be written (placeholder so the build configures) */

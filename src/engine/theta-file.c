@@ -1,0 +1,1 @@
+/* theta-file.c: to be written (placeholder so the build configures) */

@@ -1,0 +1,96 @@
+/* train.h: training a DpNetwork on a DpDataset: presets, mini-batch SGD / momentum / Adam with a
+ * learning-rate schedule, full-batch L-BFGS (liblbfgs), dropout, augmentation, determinism by
+ * seed. The loop reports through callbacks (called on the training thread) and never prints. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dataset.h"
+#include "network.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DP_OPTIMIZER_SGD,
+  DP_OPTIMIZER_MOMENTUM, /* with nesterov optional */
+  DP_OPTIMIZER_ADAM,
+  DP_OPTIMIZER_LBFGS,    /* full batch; epochs = iterations */
+} DpOptimizerKind;
+
+typedef enum
+{
+  DP_SCHEDULE_CONSTANT,
+  DP_SCHEDULE_STEP,   /* × 0.1 at 50 % and 75 % of the epochs */
+  DP_SCHEDULE_COSINE, /* cosine decay to 0 over the run */
+} DpSchedule;
+
+typedef struct
+{
+  char preset[16];               /* "quick", … or "" for custom */
+  int n_hidden;                  /* hidden layers */
+  int hidden[DP_MAX_LAYERS - 1]; /* their sizes */
+  DpActivation activation;
+  DpLoss loss;
+  DpInit init;
+  DpOptimizerKind optimizer;
+  double lr;
+  double momentum;               /* momentum optimizer's coefficient */
+  gboolean nesterov;
+  DpSchedule schedule;
+  int batch;
+  int epochs;                    /* L-BFGS: iterations */
+  double l2;                     /* λ: loss += λ/(2·N_train) Σ w² over weights, not biases */
+  double dropout;                /* drop probability of hidden units, 0 = off */
+  gboolean augment;              /* random affine + elastic distortions each epoch */
+  guint64 seed;
+  int limit;                     /* train on the first N images; 0 = all */
+  int threads;                   /* compute threads; 0 = as many as cores */
+} DpTrainConfig;
+
+/* "classic", "tiny", "deep", "quick", "best" */
+const char * const *dp_train_preset_names (void);
+gboolean  dp_train_preset            (const char *name, DpTrainConfig *out, GError **error);
+/* checks every field; the message names the field */
+gboolean  dp_train_config_validate   (const DpTrainConfig *config, GError **error);
+/* one line, the recipe stored in the model's metadata and shown to people */
+char     *dp_train_config_describe   (const DpTrainConfig *config);
+
+const char *dp_optimizer_to_string   (DpOptimizerKind o);
+gboolean    dp_optimizer_from_string (const char *s, DpOptimizerKind *out);
+
+typedef struct
+{
+  int epoch, n_epochs;   /* 1-based */
+  int batch, n_batches;  /* 1-based within the epoch */
+  double loss;           /* mean loss of the recent batches */
+  double samples_per_s;
+  double elapsed_s;
+  double eta_s;
+} DpTrainProgress;
+
+typedef struct
+{
+  int epoch, n_epochs;
+  double train_loss;
+  double train_accuracy; /* on the batches as trained (running), 0..1 */
+  double test_accuracy;  /* 0..1, or -1 without a test set */
+  double seconds;        /* this epoch's time */
+} DpEpochResult;
+
+typedef struct
+{
+  /* Both run on the training thread; keep them short (copy a few numbers and return). */
+  void (*progress)   (const DpTrainProgress *p, gpointer user_data);
+  void (*epoch_done) (const DpEpochResult *r, gpointer user_data);
+  gpointer user_data;
+} DpTrainCallbacks;
+
+/* Trains a new network from config on train (test may be NULL). Returns it with metadata recipe
+ * and test_accuracy set, or NULL with error: G_IO_ERROR_CANCELLED when cancellable was
+ * cancelled (checked at least every batch), DP_ERROR_INVALID for a bad config. */
+DpNetwork *dp_train_run (const DpTrainConfig *config, const DpDataset *train,
+                         const DpDataset *test, const DpTrainCallbacks *callbacks,
+                         GCancellable *cancellable, GError **error);
+
+G_END_DECLS

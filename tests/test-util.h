@@ -1,0 +1,50 @@
+/* test-util.h: what the unit tests share: where MNIST is, scratch directories. */
+#pragma once
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+/* DIGITPAD_MNIST_DIR, or ../shared/mnist from the repo root; NULL if it holds no MNIST */
+static inline const char *
+dp_test_mnist_dir (void)
+{
+  static char *dir = NULL;
+  if (dir == NULL)
+    {
+      const char *env = g_getenv ("DIGITPAD_MNIST_DIR");
+      dir = env && *env ? g_strdup (env) : g_build_filename (DP_SOURCE_DIR, "..", "shared", "mnist", NULL);
+    }
+  g_autofree char *probe = g_build_filename (dir, "t10k-labels-idx1-ubyte.gz", NULL);
+  g_autofree char *probe_raw = g_build_filename (dir, "t10k-labels-idx1-ubyte", NULL);
+  if (!g_file_test (probe, G_FILE_TEST_EXISTS) && !g_file_test (probe_raw, G_FILE_TEST_EXISTS))
+    return NULL;
+  return dir;
+}
+
+/* a fresh temporary directory, removed by the caller with dp_test_rmdir */
+static inline char *
+dp_test_tmpdir (void)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("digitpad-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+static inline void
+dp_test_rmdir (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        dp_test_rmdir (path);
+      else
+        g_unlink (path);
+    }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (dir);
+}
