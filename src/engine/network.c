@@ -1,1 +1,615 @@
-/* network.c: to be written (placeholder so the build configures) */
+/* network.c: DpNetwork, a multi-layer perceptron of dense layers with every weight and bias in
+ * one float block; its forward and backward passes through batched CBLAS GEMMs (one per layer
+ * and direction, shapes in the comments), fused bias + activation loops, inverted dropout, and
+ * inference (one image or many). The training workspace is allocated once per run, so the batch
+ * loop in train.c allocates nothing. */
+#include "network.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+/* rows per GEMM when classifying many images: big enough for BLAS, small enough for the cache */
+#define CLASSIFY_CHUNK 256
+
+/* ---------- construction ---------- */
+
+DpNetwork *
+dp_network_new (const int *sizes, int n_layers, DpActivation activation, DpLoss loss)
+{
+  g_return_val_if_fail (sizes != NULL, NULL);
+  g_return_val_if_fail (n_layers >= 1 && n_layers <= DP_MAX_LAYERS, NULL);
+
+  DpNetwork *net = g_new0 (DpNetwork, 1);
+  net->n_layers = n_layers;
+  net->activation = activation;
+  net->loss = loss;
+  gsize n = 0;
+  for (int l = 0; l <= n_layers; l++)
+    {
+      g_return_val_if_fail (sizes[l] > 0, (g_free (net), NULL));
+      net->sizes[l] = sizes[l];
+    }
+  for (int l = 0; l < n_layers; l++)
+    n += (gsize) sizes[l + 1] * sizes[l] + sizes[l + 1];
+  net->n_params = n;
+  net->params = g_new0 (float, n);
+  net->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return net;
+}
+
+void
+dp_network_free (DpNetwork *net)
+{
+  if (net == NULL)
+    return;
+  g_free (net->params);
+  g_clear_pointer (&net->metadata, g_hash_table_unref);
+  g_free (net);
+}
+
+DpNetwork *
+dp_network_copy (const DpNetwork *net)
+{
+  g_return_val_if_fail (net != NULL, NULL);
+  DpNetwork *copy = dp_network_new (net->sizes, net->n_layers, net->activation, net->loss);
+  memcpy (copy->params, net->params, net->n_params * sizeof (float));
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, net->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy->metadata, g_strdup (key), g_strdup (value));
+  return copy;
+}
+
+void
+dp_network_init (DpNetwork *net, DpInit init, DpRng *rng)
+{
+  g_return_if_fail (net != NULL && rng != NULL);
+  for (int l = 0; l < net->n_layers; l++)
+    {
+      int in = net->sizes[l], out = net->sizes[l + 1];
+      float *W = dp_network_weights (net, l); /* (out, in) */
+      float *b = dp_network_bias (net, l);    /* (out) */
+      gsize nw = (gsize) out * in;
+      switch (init)
+        {
+        case DP_INIT_HE:
+          {
+            float sd = sqrtf (2.0f / in);
+            for (gsize i = 0; i < nw; i++)
+              W[i] = sd * dp_rng_normal (rng);
+            memset (b, 0, out * sizeof (float));
+          }
+          break;
+        case DP_INIT_XAVIER:
+          {
+            float r = sqrtf (6.0f / (in + out));
+            for (gsize i = 0; i < nw; i++)
+              W[i] = dp_rng_range (rng, -r, r);
+            memset (b, 0, out * sizeof (float));
+          }
+          break;
+        case DP_INIT_UNIFORM:
+        default:
+          /* the classic tutorial draws its biases from the same range as its weights */
+          for (gsize i = 0; i < nw; i++)
+            W[i] = dp_rng_range (rng, -0.15f, 0.15f);
+          for (int i = 0; i < out; i++)
+            b[i] = dp_rng_range (rng, -0.15f, 0.15f);
+          break;
+        }
+    }
+}
+
+gsize
+dp_network_layer_offset (const DpNetwork *net, int layer)
+{
+  g_return_val_if_fail (layer >= 0 && layer < net->n_layers, 0);
+  gsize off = 0;
+  for (int l = 0; l < layer; l++)
+    off += (gsize) net->sizes[l + 1] * net->sizes[l] + net->sizes[l + 1];
+  return off;
+}
+
+float *
+dp_network_weights (const DpNetwork *net, int layer)
+{
+  return net->params + dp_network_layer_offset (net, layer);
+}
+
+float *
+dp_network_bias (const DpNetwork *net, int layer)
+{
+  return net->params + dp_network_layer_offset (net, layer)
+         + (gsize) net->sizes[layer + 1] * net->sizes[layer];
+}
+
+char *
+dp_network_describe_sizes (const DpNetwork *net)
+{
+  GString *s = g_string_new (NULL);
+  for (int l = 0; l <= net->n_layers; l++)
+    g_string_append_printf (s, l ? "-%d" : "%d", net->sizes[l]);
+  return g_string_free (s, FALSE);
+}
+
+void
+dp_network_set_meta (DpNetwork *net, const char *key, const char *value)
+{
+  g_return_if_fail (net != NULL && key != NULL);
+  if (value == NULL)
+    g_hash_table_remove (net->metadata, key);
+  else
+    g_hash_table_insert (net->metadata, g_strdup (key), g_strdup (value));
+}
+
+const char *
+dp_network_get_meta (const DpNetwork *net, const char *key)
+{
+  g_return_val_if_fail (net != NULL && key != NULL, NULL);
+  return g_hash_table_lookup (net->metadata, key);
+}
+
+/* ---------- layer kernels ---------- */
+
+/* Z = A·Wᵀ + b, then the activation, in place. A (B, in), W (out, in), Z (B, out).
+ * The bias and the activation are one pass over Z after the GEMM (beta = 0). */
+static void
+dense_forward (const float *A, const float *W, const float *b, float *Z, int B, int in, int out,
+               int kind /* 0..2 DpActivation, 3 = identity */)
+{
+  /* Z = A·Wᵀ   A (B, in), W (out, in), Z (B, out) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in,
+               1.0f, A, in, W, in, 0.0f, Z, out);
+  for (int r = 0; r < B; r++)
+    {
+      float *z = Z + (gsize) r * out;
+      switch (kind)
+        {
+        case DP_ACTIVATION_SIGMOID:
+          for (int j = 0; j < out; j++)
+            z[j] = 1.0f / (1.0f + expf (-(z[j] + b[j])));
+          break;
+        case DP_ACTIVATION_TANH:
+          for (int j = 0; j < out; j++)
+            z[j] = tanhf (z[j] + b[j]);
+          break;
+        case DP_ACTIVATION_RELU:
+          for (int j = 0; j < out; j++)
+            {
+              float v = z[j] + b[j];
+              z[j] = v > 0.0f ? v : 0.0f;
+            }
+          break;
+        default:
+          for (int j = 0; j < out; j++)
+            z[j] += b[j];
+          break;
+        }
+    }
+}
+
+/* the output layer's activation on Z (B, out) already holding logits */
+static void
+output_activation (DpLoss loss, float *Z, int B, int out)
+{
+  if (loss == DP_LOSS_SOFTMAX_CE)
+    {
+      for (int r = 0; r < B; r++)
+        {
+          float *z = Z + (gsize) r * out;
+          float m = z[0];
+          for (int j = 1; j < out; j++)
+            m = z[j] > m ? z[j] : m;
+          float s = 0.0f;
+          for (int j = 0; j < out; j++)
+            {
+              z[j] = expf (z[j] - m);
+              s += z[j];
+            }
+          float inv = 1.0f / s;
+          for (int j = 0; j < out; j++)
+            z[j] *= inv;
+        }
+    }
+  else
+    {
+      gsize n = (gsize) B * out;
+      for (gsize i = 0; i < n; i++)
+        Z[i] = 1.0f / (1.0f + expf (-Z[i]));
+    }
+}
+
+/* Forward of B rows through every layer; act[0] = X, act[l] (B, sizes[l]). With mask (per hidden
+ * layer, (B, sizes[l])) and dropout > 0, inverted dropout follows each hidden activation: a kept
+ * unit is scaled by 1/(1-p) now, so inference needs no rescaling. */
+static const float *
+forward_rows (const DpNetwork *net, float *const *act, const float *X, int B,
+              float *const *mask, float dropout, DpRng *rng)
+{
+  const float *in = X;
+  int L = net->n_layers;
+  float keep_scale = 1.0f / (1.0f - dropout);
+  for (int l = 0; l < L; l++)
+    {
+      const float *W = dp_network_weights (net, l);
+      const float *b = dp_network_bias (net, l);
+      dense_forward (in, W, b, act[l + 1], B, net->sizes[l], net->sizes[l + 1],
+                     l == L - 1 ? 3 : (int) net->activation);
+      if (mask && l < L - 1)
+        {
+          gsize n = (gsize) B * net->sizes[l + 1];
+          float *a = act[l + 1], *m = mask[l + 1];
+          for (gsize i = 0; i < n; i++)
+            {
+              m[i] = (dropout > 0.0f && dp_rng_uniform (rng) < dropout) ? 0.0f : keep_scale;
+              a[i] *= m[i];
+            }
+        }
+      in = act[l + 1];
+    }
+  output_activation (net->loss, act[L], B, net->sizes[L]);
+  return act[L];
+}
+
+/* ---------- inference ---------- */
+
+static int
+max_width (const DpNetwork *net)
+{
+  int w = 0;
+  for (int l = 1; l <= net->n_layers; l++)
+    w = MAX (w, net->sizes[l]);
+  return w;
+}
+
+static int
+argmax (const float *v, int n)
+{
+  int best = 0;
+  for (int j = 1; j < n; j++)
+    if (v[j] > v[best])
+      best = j;
+  return best;
+}
+
+/* sigmoid outputs are normalised to sum to 1 for display; the argmax is unchanged */
+static void
+normalise_probs (DpLoss loss, float *p, int n)
+{
+  if (loss == DP_LOSS_SOFTMAX_CE)
+    return;
+  float s = 0.0f;
+  for (int j = 0; j < n; j++)
+    s += p[j];
+  if (s > 0.0f)
+    for (int j = 0; j < n; j++)
+      p[j] /= s;
+}
+
+int
+dp_network_predict (const DpNetwork *net, const float *x, float *probs)
+{
+  g_return_val_if_fail (net != NULL && x != NULL, -1);
+  int w = max_width (net);
+  int L = net->n_layers;
+  /* two ping-pong rows (w) on the stack for the usual sizes */
+  float stack_buf[2 * 1024];
+  float *buf = w <= 1024 ? stack_buf : g_new (float, 2 * (gsize) w);
+  const float *in = x;
+  float *out = buf;
+  for (int l = 0; l < L; l++)
+    {
+      int ni = net->sizes[l], no = net->sizes[l + 1];
+      const float *W = dp_network_weights (net, l); /* (out, in) */
+      const float *b = dp_network_bias (net, l);    /* (out) */
+      memcpy (out, b, no * sizeof (float));
+      /* z = W·x + b   W (out, in), x (in), z (out) */
+      cblas_sgemv (CblasRowMajor, CblasNoTrans, no, ni, 1.0f, W, ni, in, 1, 1.0f, out, 1);
+      if (l < L - 1)
+        {
+          /* bias already added: the activation alone */
+          for (int j = 0; j < no; j++)
+            {
+              float v = out[j];
+              out[j] = net->activation == DP_ACTIVATION_SIGMOID ? 1.0f / (1.0f + expf (-v))
+                       : net->activation == DP_ACTIVATION_TANH  ? tanhf (v)
+                       : (v > 0.0f ? v : 0.0f);
+            }
+        }
+      in = out;
+      out = (out == buf) ? buf + w : buf;
+    }
+  int n_out = net->sizes[L];
+  float *res = (float *) in;
+  output_activation (net->loss, res, 1, n_out);
+  int cls = argmax (res, n_out);
+  if (probs)
+    {
+      memcpy (probs, res, n_out * sizeof (float));
+      normalise_probs (net->loss, probs, n_out);
+    }
+  if (buf != stack_buf)
+    g_free (buf);
+  return cls;
+}
+
+void
+dp_network_classify (const DpNetwork *net, const float *X, int n, guint8 *pred, float *probs)
+{
+  g_return_if_fail (net != NULL && (X != NULL || n == 0));
+  int L = net->n_layers;
+  int n_out = net->sizes[L];
+  float *act[DP_MAX_LAYERS + 1] = { NULL };
+  for (int l = 1; l <= L; l++)
+    act[l] = g_new (float, (gsize) CLASSIFY_CHUNK * net->sizes[l]); /* (chunk, sizes[l]) */
+  for (int r0 = 0; r0 < n; r0 += CLASSIFY_CHUNK)
+    {
+      int B = MIN (CLASSIFY_CHUNK, n - r0);
+      const float *out = forward_rows (net, act, X + (gsize) r0 * net->sizes[0], B, NULL, 0.0f,
+                                      NULL);
+      for (int r = 0; r < B; r++)
+        {
+          const float *o = out + (gsize) r * n_out;
+          if (pred)
+            pred[r0 + r] = (guint8) argmax (o, n_out);
+          if (probs)
+            {
+              float *p = probs + (gsize) (r0 + r) * n_out;
+              memcpy (p, o, n_out * sizeof (float));
+              normalise_probs (net->loss, p, n_out);
+            }
+        }
+    }
+  for (int l = 1; l <= L; l++)
+    g_free (act[l]);
+}
+
+/* ---------- training: workspace, forward, loss, backward ---------- */
+
+DpWorkspace *
+dp_workspace_new (const DpNetwork *net, int max_batch, gboolean dropout)
+{
+  g_return_val_if_fail (net != NULL && max_batch > 0, NULL);
+  DpWorkspace *ws = g_new0 (DpWorkspace, 1);
+  ws->max_batch = max_batch;
+  ws->has_dropout = dropout;
+  for (int l = 1; l <= net->n_layers; l++)
+    {
+      gsize n = (gsize) max_batch * net->sizes[l];
+      ws->act[l] = g_new0 (float, n);   /* (max_batch, sizes[l]) */
+      ws->delta[l] = g_new0 (float, n); /* (max_batch, sizes[l]) */
+      if (dropout && l < net->n_layers)
+        ws->mask[l] = g_new0 (float, n); /* (max_batch, sizes[l]) */
+    }
+  ws->grads = g_new0 (float, net->n_params); /* (n_params) */
+  return ws;
+}
+
+void
+dp_workspace_free (DpWorkspace *ws)
+{
+  if (ws == NULL)
+    return;
+  for (int l = 0; l <= DP_MAX_LAYERS; l++)
+    {
+      g_free (ws->delta[l]);
+      g_free (ws->mask[l]);
+      if (l > 0)
+        g_free (ws->act[l]);
+    }
+  g_free (ws->grads);
+  g_free (ws);
+}
+
+const float *
+dp_network_forward (const DpNetwork *net, DpWorkspace *ws, const float *X, int B, float dropout,
+                    DpRng *rng)
+{
+  g_return_val_if_fail (B > 0 && B <= ws->max_batch, NULL);
+  g_return_val_if_fail (dropout == 0.0f || (ws->has_dropout && rng != NULL), NULL);
+  ws->act[0] = (float *) X;
+  /* without dropout the masks are skipped (NULL) and backward treats them as all ones */
+  gboolean drop = ws->has_dropout && dropout > 0.0f;
+  ws->dropout_active = drop;
+  return forward_rows (net, ws->act, X, B, drop ? ws->mask : NULL, dropout, rng);
+}
+
+double
+dp_network_loss (const DpNetwork *net, const DpWorkspace *ws, const guint8 *labels, int B)
+{
+  int K = net->sizes[net->n_layers];
+  const float *H = ws->act[net->n_layers]; /* (B, K) */
+  double total = 0.0;
+  for (int r = 0; r < B; r++)
+    {
+      const float *h = H + (gsize) r * K;
+      int y = labels[r];
+      switch (net->loss)
+        {
+        case DP_LOSS_SOFTMAX_CE:
+          total -= log (fmax (h[y], 1e-30));
+          break;
+        case DP_LOSS_SIGMOID_CE:
+          for (int k = 0; k < K; k++)
+            total -= k == y ? log (fmax (h[k], 1e-30)) : log (fmax (1.0 - h[k], 1e-30));
+          break;
+        case DP_LOSS_MSE:
+          for (int k = 0; k < K; k++)
+            {
+              double d = h[k] - (k == y ? 1.0 : 0.0);
+              total += 0.5 * d * d;
+            }
+          break;
+        }
+    }
+  return total;
+}
+
+void
+dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels, int B,
+                     float scale, gboolean accumulate)
+{
+  int L = net->n_layers;
+  int K = net->sizes[L];
+  float beta = accumulate ? 1.0f : 0.0f;
+
+  /* output delta: dLoss/dZ_L (B, K), scaled */
+  {
+    const float *H = ws->act[L];
+    float *D = ws->delta[L];
+    gsize n = (gsize) B * K;
+    if (net->loss == DP_LOSS_MSE)
+      for (gsize i = 0; i < n; i++)
+        D[i] = scale * H[i] * (1.0f - H[i]) * H[i];
+    else
+      /* softmax + CE and sigmoid + binary CE share dZ = h - y */
+      for (gsize i = 0; i < n; i++)
+        D[i] = scale * H[i];
+    for (int r = 0; r < B; r++)
+      {
+        gsize i = (gsize) r * K + labels[r];
+        if (net->loss == DP_LOSS_MSE)
+          /* (h - y)·h(1 - h): the row above used y = 0; correct the true class */
+          D[i] = scale * (H[i] - 1.0f) * H[i] * (1.0f - H[i]);
+        else
+          D[i] -= scale;
+      }
+  }
+
+  for (int l = L; l >= 1; l--)
+    {
+      int in = net->sizes[l - 1], out = net->sizes[l];
+      gsize off = dp_network_layer_offset (net, l - 1);
+      float *dW = ws->grads + off;                  /* (out, in) */
+      float *db = dW + (gsize) out * in;            /* (out) */
+      const float *D = ws->delta[l];                /* (B, out) */
+      const float *A = ws->act[l - 1];              /* (B, in) */
+
+      /* dW (+)= Dᵀ·A   D (B, out), A (B, in), dW (out, in) */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B,
+                   1.0f, D, out, A, in, beta, dW, in);
+      /* db (+)= column sums of D */
+      if (!accumulate)
+        memset (db, 0, out * sizeof (float));
+      for (int r = 0; r < B; r++)
+        {
+          const float *d = D + (gsize) r * out;
+          for (int j = 0; j < out; j++)
+            db[j] += d[j];
+        }
+
+      if (l == 1)
+        break; /* the input needs no gradient */
+
+      /* dA = D·W   D (B, out), W (out, in), dA (B, in) into delta[l-1] */
+      const float *W = net->params + off;
+      float *P = ws->delta[l - 1];
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out,
+                   1.0f, D, out, W, in, 0.0f, P, in);
+      /* dZ = dA ⊙ f'(z) ⊙ mask. act holds f(z)·mask; where the mask is 0 the product is 0,
+       * elsewhere f(z) = act / mask. ReLU: f' = [act > 0] whatever the mask. */
+      gsize n = (gsize) B * in;
+      const float *Ah = ws->act[l - 1];
+      const float *M = ws->dropout_active ? ws->mask[l - 1] : NULL;
+      switch (net->activation)
+        {
+        case DP_ACTIVATION_RELU:
+          for (gsize i = 0; i < n; i++)
+            P[i] = Ah[i] > 0.0f ? P[i] * (M ? M[i] : 1.0f) : 0.0f;
+          break;
+        case DP_ACTIVATION_SIGMOID:
+          if (M)
+            for (gsize i = 0; i < n; i++)
+              {
+                float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
+                P[i] *= M[i] * a * (1.0f - a);
+              }
+          else
+            for (gsize i = 0; i < n; i++)
+              P[i] *= Ah[i] * (1.0f - Ah[i]);
+          break;
+        case DP_ACTIVATION_TANH:
+          if (M)
+            for (gsize i = 0; i < n; i++)
+              {
+                float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
+                P[i] *= M[i] * (1.0f - a * a);
+              }
+          else
+            for (gsize i = 0; i < n; i++)
+              P[i] *= 1.0f - Ah[i] * Ah[i];
+          break;
+        }
+    }
+}
+
+/* ---------- names ---------- */
+
+static const char *const activation_names[] = { "sigmoid", "tanh", "relu" };
+static const char *const loss_names[] = { "softmax-ce", "sigmoid-ce", "mse" };
+static const char *const init_names[] = { "he", "xavier", "uniform" };
+
+static gboolean
+lookup (const char *const *names, int n, const char *s, int *out)
+{
+  if (s == NULL)
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    if (g_ascii_strcasecmp (names[i], s) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+dp_activation_to_string (DpActivation a)
+{
+  return (unsigned) a < G_N_ELEMENTS (activation_names) ? activation_names[a] : "unknown";
+}
+
+gboolean
+dp_activation_from_string (const char *s, DpActivation *out)
+{
+  int i;
+  if (!lookup (activation_names, G_N_ELEMENTS (activation_names), s, &i))
+    return FALSE;
+  *out = (DpActivation) i;
+  return TRUE;
+}
+
+const char *
+dp_loss_to_string (DpLoss l)
+{
+  return (unsigned) l < G_N_ELEMENTS (loss_names) ? loss_names[l] : "unknown";
+}
+
+gboolean
+dp_loss_from_string (const char *s, DpLoss *out)
+{
+  int i;
+  if (!lookup (loss_names, G_N_ELEMENTS (loss_names), s, &i))
+    return FALSE;
+  *out = (DpLoss) i;
+  return TRUE;
+}
+
+const char *
+dp_init_to_string (DpInit i)
+{
+  return (unsigned) i < G_N_ELEMENTS (init_names) ? init_names[i] : "unknown";
+}
+
+gboolean
+dp_init_from_string (const char *s, DpInit *out)
+{
+  int i;
+  if (!lookup (init_names, G_N_ELEMENTS (init_names), s, &i))
+    return FALSE;
+  *out = (DpInit) i;
+  return TRUE;
+}

@@ -88,4 +88,45 @@ gboolean    dp_init_from_string   (const char *s, DpInit *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpNetwork, dp_network_free)
 
+/* ---- Training internals (train.c, the tests, the benchmark) ----
+ *
+ * A DpWorkspace holds every buffer one training step needs, allocated once per run for a maximum
+ * batch size, so that nothing is allocated inside the batch loop. Gradients live in one block in
+ * the same layout as params, so the optimizer is one flat loop over both. */
+typedef struct
+{
+  int max_batch;
+  float *act[DP_MAX_LAYERS + 1];   /* act[0] = the batch input (borrowed, (B, sizes[0]));
+                                      act[l] (max_batch, sizes[l]) after activation and dropout */
+  float *delta[DP_MAX_LAYERS + 1]; /* delta[l] (max_batch, sizes[l]) = dLoss/dZ_l, l >= 1 */
+  float *mask[DP_MAX_LAYERS + 1];  /* mask[l] (max_batch, sizes[l]) on hidden layers: 0 or
+                                      1/(1-p) (inverted dropout); NULL when has_dropout is off */
+  float *grads;                    /* (n_params) same layout as DpNetwork.params */
+  gboolean has_dropout;
+  gboolean dropout_active;         /* the last forward pass used the masks */
+} DpWorkspace;
+
+DpWorkspace *dp_workspace_new    (const DpNetwork *net, int max_batch, gboolean dropout);
+void         dp_workspace_free   (DpWorkspace *ws);
+
+/* Forward pass of B <= max_batch rows. X (B, sizes[0]) is borrowed until the backward pass.
+ * dropout: drop probability of hidden units (0 = off; needs a workspace made with dropout and a
+ * rng). Returns the output activations (B, sizes[n_layers]) inside ws. */
+const float *dp_network_forward  (const DpNetwork *net, DpWorkspace *ws, const float *X, int B,
+                                  float dropout, DpRng *rng);
+
+/* Sum over the B rows of the per-sample loss (softmax-ce: -log p_y; sigmoid-ce: Σ_k of the
+ * binary cross-entropies; mse: ½ Σ_k (h_k - y_k)²) of the outputs of the last forward pass.
+ * No regularisation term. Computed in double. */
+double       dp_network_loss     (const DpNetwork *net, const DpWorkspace *ws,
+                                  const guint8 *labels, int B);
+
+/* Backward pass after dp_network_forward: ws->grads = scale · d(Σ_rows loss)/d params, or
+ * ws->grads += that when accumulate is TRUE (full-batch training in chunks). scale = 1/B gives the
+ * gradient of the batch's mean loss. No gradient is formed for the input. */
+void         dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels,
+                                  int B, float scale, gboolean accumulate);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpWorkspace, dp_workspace_free)
+
 G_END_DECLS
