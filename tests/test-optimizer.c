@@ -1,3 +1,153 @@
-/* test-optimizer.c: to be written */
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* test-optimizer.c: each update rule against values computed by hand (or by the textbook formula
+ * in double), L2 on weights and never on biases, and the learning-rate schedules. */
+#include <math.h>
+#include <string.h>
+
+#include "optimizer.h"
+
+/* a 2-1 net: params = [w0, w1, b] */
+static DpNetwork *
+tiny_net (void)
+{
+  const int sizes[] = { 2, 1 };
+  DpNetwork *net = dp_network_new (sizes, 1, DP_ACTIVATION_SIGMOID, DP_LOSS_MSE);
+  net->params[0] = 1.0f;
+  net->params[1] = -2.0f;
+  net->params[2] = 0.5f;
+  return net;
+}
+
+static const float grads[3] = { 0.1f, 0.2f, 0.3f };
+
+static void
+test_sgd_l2 (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_SGD, net, 0, FALSE, 0.1);
+  dp_optimizer_step (opt, net, grads, 0.5);
+  /* w0 = 1 - 0.5·(0.1 + 0.1·1) = 0.9;  w1 = -2 - 0.5·(0.2 + 0.1·(-2)) = -2;  b = 0.5 - 0.5·0.3
+   * (no decay on the bias: with decay it would be 0.325) */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.9f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (net->params[1], -2.0f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (net->params[2], 0.35f, 1e-6);
+}
+
+static void
+test_momentum (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_MOMENTUM, net, 0.9, FALSE, 0);
+  dp_optimizer_step (opt, net, grads, 0.5);
+  /* v = 0.1; w0 = 1 - 0.05 = 0.95 */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.95f, 1e-6);
+  dp_optimizer_step (opt, net, grads, 0.5);
+  /* v = 0.9·0.1 + 0.1 = 0.19; w0 = 0.95 - 0.095 = 0.855; b: v = 0.57, 0.35 - 0.285 = 0.065 */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.855f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (net->params[2], 0.065f, 1e-6);
+}
+
+static void
+test_nesterov (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_MOMENTUM, net, 0.9, TRUE, 0);
+  dp_optimizer_step (opt, net, grads, 0.5);
+  /* v = 0.1; w0 = 1 - 0.5·(0.1 + 0.09) = 0.905 */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.905f, 1e-6);
+  dp_optimizer_step (opt, net, grads, 0.5);
+  /* v = 0.19; w0 = 0.905 - 0.5·(0.1 + 0.171) = 0.7695 */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.7695f, 1e-6);
+}
+
+static void
+test_adam (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_ADAM, net, 0, FALSE, 0.2);
+  /* first step: m̂ = g, v̂ = g², so every parameter moves by lr·g/(|g| + ε) ≈ lr·sign(g) */
+  const float g1[3] = { 0.1f, -0.2f, 0.3f };
+  dp_optimizer_step (opt, net, g1, 0.01);
+  /* w0: g = 0.1 + 0.2·1 = 0.3 → 1 - 0.01;  w1: g = -0.2 + 0.2·(-2) = -0.6 → -2 + 0.01;
+   * b: g = 0.3 (no decay) → 0.5 - 0.01 */
+  g_assert_cmpfloat_with_epsilon (net->params[0], 0.99f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (net->params[1], -1.99f, 1e-6);
+  g_assert_cmpfloat_with_epsilon (net->params[2], 0.49f, 1e-6);
+
+  /* second step on the bias (no decay), g = 0.1 after 0.3:
+   * m = 0.9·0.03 + 0.1·0.1 = 0.037, m̂ = 0.037/0.19; v = 0.999·0.00009 + 0.001·0.01 = 0.00009991,
+   * v̂ = v/(1 - 0.999²) = v/0.001999; b = 0.49 - 0.01·m̂/(sqrt(v̂) + 1e-8) */
+  const float g2[3] = { 0.0f, 0.0f, 0.1f };
+  dp_optimizer_step (opt, net, g2, 0.01);
+  double mh = 0.037 / 0.19, vh = 0.00009991 / 0.001999;
+  g_assert_cmpfloat_with_epsilon (net->params[2], 0.49 - 0.01 * mh / (sqrt (vh) + 1e-8), 1e-6);
+}
+
+static void
+test_lbfgs_is_not_first_order (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_assert_null (dp_optimizer_new (DP_OPTIMIZER_LBFGS, net, 0, FALSE, 0));
+}
+
+static void
+test_l2_helpers (void)
+{
+  g_autoptr (DpNetwork) net = tiny_net ();
+  g_assert_cmpfloat_with_epsilon (dp_network_weight_sq_sum (net), 5.0, 1e-9); /* 1 + 4, no b */
+  float g[3] = { 0, 0, 0 };
+  dp_network_add_l2_grad (net, g, 0.5);
+  g_assert_cmpfloat (g[0], ==, 0.5f);
+  g_assert_cmpfloat (g[1], ==, -1.0f);
+  g_assert_cmpfloat (g[2], ==, 0.0f);
+}
+
+static void
+test_schedules (void)
+{
+  g_assert_cmpfloat (dp_schedule_lr (DP_SCHEDULE_CONSTANT, 0.1, 0.9), ==, 0.1);
+  g_assert_cmpfloat (dp_schedule_lr (DP_SCHEDULE_STEP, 1.0, 0.0), ==, 1.0);
+  g_assert_cmpfloat (dp_schedule_lr (DP_SCHEDULE_STEP, 1.0, 0.49), ==, 1.0);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_STEP, 1.0, 0.5), 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_STEP, 1.0, 0.74), 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_STEP, 1.0, 0.75), 0.01, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_COSINE, 2.0, 0.0), 2.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_COSINE, 2.0, 0.5), 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_COSINE, 2.0, 0.25),
+                                  1.0 + cos (G_PI / 4), 1e-12);
+  g_assert_cmpfloat_with_epsilon (dp_schedule_lr (DP_SCHEDULE_COSINE, 2.0, 1.0), 0.0, 1e-12);
+}
+
+/* Many layers: decay reaches every layer's weights and no layer's biases. */
+static void
+test_decay_layout (void)
+{
+  const int sizes[] = { 3, 4, 2 };
+  g_autoptr (DpNetwork) net = dp_network_new (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+  for (gsize i = 0; i < net->n_params; i++)
+    net->params[i] = 1.0f;
+  g_autofree float *zero = g_new0 (float, net->n_params);
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_SGD, net, 0, FALSE, 1.0);
+  dp_optimizer_step (opt, net, zero, 0.5);
+  for (int l = 0; l < 2; l++)
+    {
+      for (int i = 0; i < sizes[l] * sizes[l + 1]; i++)
+        g_assert_cmpfloat (dp_network_weights (net, l)[i], ==, 0.5f);
+      for (int j = 0; j < sizes[l + 1]; j++)
+        g_assert_cmpfloat (dp_network_bias (net, l)[j], ==, 1.0f);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/optimizer/sgd-l2", test_sgd_l2);
+  g_test_add_func ("/engine/optimizer/momentum", test_momentum);
+  g_test_add_func ("/engine/optimizer/nesterov", test_nesterov);
+  g_test_add_func ("/engine/optimizer/adam", test_adam);
+  g_test_add_func ("/engine/optimizer/lbfgs-not-first-order", test_lbfgs_is_not_first_order);
+  g_test_add_func ("/engine/optimizer/l2-helpers", test_l2_helpers);
+  g_test_add_func ("/engine/optimizer/decay-layout", test_decay_layout);
+  g_test_add_func ("/engine/optimizer/schedules", test_schedules);
+  return g_test_run ();
+}
