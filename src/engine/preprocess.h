@@ -29,10 +29,18 @@ void           dp_strokes_clear        (DpStrokes *strokes);
 guint          dp_strokes_get_n_strokes (const DpStrokes *strokes);
 const DpPoint *dp_strokes_get_stroke   (const DpStrokes *strokes, guint i, guint *n_points);
 gboolean       dp_strokes_is_empty     (const DpStrokes *strokes);    /* no point at all */
+/* The canvas's width / height (1 by default): x·aspect and y are then in the same units, so a
+ * drawing on a wide canvas is not squeezed. Copied with the strokes. */
+void           dp_strokes_set_aspect   (DpStrokes *strokes, double width_over_height);
+double         dp_strokes_get_aspect   (const DpStrokes *strokes);
 
 /* Re-renders the vectors with a pen width proportional to the digit's own size.
  * out (784). Fails with DP_ERROR_EMPTY when there is no stroke. */
 gboolean dp_preprocess_strokes (const DpStrokes *strokes, float *out, GError **error);
+
+/* The pen width in pixels of the 28×28 image for a digit whose centre line is skeleton_px long
+ * there: MNIST's measured stroke thickness (2.4–3.3 px, thicker for short digits). */
+double   dp_preprocess_pen_width (double skeleton_px);
 
 /* A grayscale raster (0 = black … 255 = white, or the reverse): detects dark ink on a light
  * background and inverts it, then crops, fits and centres as above. Fails with DP_ERROR_EMPTY
