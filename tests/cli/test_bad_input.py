@@ -1,0 +1,453 @@
+#!/usr/bin/python3
+"""Bad input for digitpad-cli, one TAP case per kind of bad file (issue 5): each must end with
+exit status 1 and exactly one line on stderr that names the file and says what is wrong, within a
+time limit (no hang), without a crash and without an answer made up on stdout.
+
+Every file is generated here (no MNIST needed). Run with DIGITPAD_CLI=path/to/digitpad-cli;
+stdlib only, /usr/bin/python3. Root can read any file, so "unreadable" is a dangling symlink and a
+FIFO (opening a FIFO for reading blocks until a writer comes: a reader that opens it blindly hangs).
+"""
+import gzip
+import json
+import math
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+CLI = os.environ.get("DIGITPAD_CLI", "digitpad-cli")
+TIMEOUT = float(os.environ.get("DIGITPAD_TEST_TIMEOUT", "60"))
+# One drawing's preprocessing must never decode a huge image at full size: 16000² RGBA would
+# be 1 GiB. The sanitizer build's own overhead is a few hundred MiB.
+HUGE_RSS_LIMIT_MB = 700
+
+cases = []
+
+
+def case(fn):
+    cases.append(fn)
+    return fn
+
+
+# --- file makers --------------------------------------------------------------------------------
+def digit_ink(side=28):
+    """A ring (a zero): ink 0..255 on side × side."""
+    img = bytearray(side * side)
+    c = side / 2
+    for y in range(side):
+        for x in range(side):
+            r = math.hypot(x - c, (y - c) * 0.7)
+            img[y * side + x] = int(255 * max(0.0, 1 - abs(r - side * 0.28) / 2))
+    return bytes(img)
+
+
+def idx_images(n, rows=28, cols=28, claim=None):
+    return struct.pack(">IIII", 0x803, n if claim is None else claim, rows, cols) + digit_ink() * n
+
+
+def idx_labels(labels, claim=None):
+    return struct.pack(">II", 0x801, len(labels) if claim is None else claim) + bytes(labels)
+
+
+def safetensors(sizes=(784, 4, 10), dtype="F32", meta=True, fill=None, tweak=None):
+    """A model file as DESIGN.md describes it; tweak(header) may break the header."""
+    tensors, blobs, offset = {}, [], 0
+    k = 0
+    for l in range(len(sizes) - 1):
+        n_in, n_out = sizes[l], sizes[l + 1]
+        for name, shape in ((f"layers.{l}.weight", [n_out, n_in]), (f"layers.{l}.bias", [n_out])):
+            count = shape[0] * (shape[1] if len(shape) > 1 else 1)
+            vals = []
+            for _ in range(count):
+                k += 1
+                vals.append(math.sin(k * 12.9898) * 0.1)
+            blob = struct.pack(f"<{count}f", *vals)
+            tensors[name] = {"dtype": dtype, "shape": shape,
+                             "data_offsets": [offset, offset + len(blob)]}
+            blobs.append(blob)
+            offset += len(blob)
+    header = {}
+    if meta:
+        header["__metadata__"] = {
+            "format": "digitpad-mlp", "version": "1",
+            "activations": ",".join(["relu"] * (len(sizes) - 2) + ["softmax"]),
+            "loss": "softmax-ce", "input": "28x28, ink = 1.0, MNIST-style centring",
+        }
+    header.update(tensors)
+    if tweak:
+        tweak(header)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    data = bytearray(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    if fill is not None:  # overwrite the first weight with a special value
+        struct.pack_into("<f", data, 8 + len(h), fill)
+    return bytes(data)
+
+
+def png(width, height, row_fn, color_type=0, level=6):
+    """A PNG written row by row (row_fn(y) → bytes), so that a huge image costs little memory."""
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    z = zlib.compressobj(level)
+    parts = []
+    for y in range(height):
+        parts.append(z.compress(b"\x00" + row_fn(y)))
+    parts.append(z.flush())
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0))
+            + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+
+
+def theta(rows, cols, value=lambda r, c: math.sin(r * 31 + c) * 0.1):
+    return "".join(" ".join("%.18e" % value(r, c) for c in range(cols)) + "\n"
+                   for r in range(rows)).encode()
+
+
+# --- running the CLI ----------------------------------------------------------------------------
+def run(args):
+    """Runs the CLI; returns (status, stdout, stderr, seconds, max RSS in MiB). A hang is killed."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        p = subprocess.Popen([CLI] + args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > TIMEOUT:
+                p.kill()
+                pid, status, usage = os.wait4(p.pid, 0)
+                status = None
+                break
+            time.sleep(0.01)
+        p.returncode = 0  # reaped by wait4 above
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        code = None if status is None else (os.waitstatus_to_exitcode(status))
+        return (code, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                seconds, usage.ru_maxrss / 1024)
+
+
+def expect_failure(args, named, pattern):
+    """Exit 1, one line on stderr naming `named` (a path: its basename must appear) and matching
+    pattern (case-insensitive). Returns a list of problems (empty = pass)."""
+    code, out, err, seconds, rss = run(args)
+    problems = []
+    if code is None:
+        return [f"hung: killed after {TIMEOUT:.0f} s"]
+    if code != 1:
+        problems.append(f"exit status {code}, expected 1" + (" (killed by a signal)" if code < 0 else ""))
+    lines = [l for l in err.splitlines() if l.strip()]
+    if len(lines) != 1:
+        problems.append(f"{len(lines)} lines on stderr, expected 1")
+    text = " ".join(lines)
+    if os.path.basename(named) not in text:
+        problems.append(f"the message does not name {os.path.basename(named)}")
+    if not re.search(pattern, text, re.I):
+        problems.append(f"the message does not say /{pattern}/")
+    if problems:
+        problems.append(f"stderr: {err.strip()!r}")
+        if out.strip():
+            problems.append(f"stdout: {out.strip()[:200]!r}")
+    return problems
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+tmp = tempfile.mkdtemp(prefix="digitpad-bad-input-")
+
+
+def path(*parts):
+    return os.path.join(tmp, *parts)
+
+
+def write(name, data):
+    p = path(name)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(data)
+    return p
+
+
+GOOD_MODEL = write("good.safetensors", safetensors())
+GOOD_IMAGE = write("good.png", png(28, 28, lambda y: bytes(255 - v for v in digit_ink()[y * 28:(y + 1) * 28])))
+IMAGES = "t10k-images-idx3-ubyte"
+LABELS = "t10k-labels-idx1-ubyte"
+
+
+def data_dir(name, images=None, labels=None):
+    """A --data directory whose t10k pair is good unless replaced (bytes, or a callable that makes
+    the file itself at the given path)."""
+    d = path(name)
+    os.makedirs(d, exist_ok=True)
+    for base, content in ((IMAGES, images if images is not None else idx_images(3)),
+                          (LABELS, labels if labels is not None else idx_labels([0, 1, 2]))):
+        p = os.path.join(d, base)
+        if callable(content):
+            content(p)
+        else:
+            with open(p, "wb") as f:
+                f.write(content)
+    return d
+
+
+def idx_case(title, pattern, images=None, labels=None, bad=IMAGES):
+    @case
+    def _():
+        d = data_dir(re.sub(r"\W+", "-", title), images, labels)
+        return title, expect_failure(["eval", GOOD_MODEL, "--data", d], os.path.join(d, bad), pattern)
+
+
+@case
+def good_files_work():
+    """The fixtures themselves are good: without this, every failure below could be a bad fixture."""
+    d = data_dir("good")
+    code, out, err, _, _ = run(["eval", GOOD_MODEL, "--data", d])
+    problems = [] if code == 0 and re.search(r"accuracy: ", out) else [f"eval: exit {code}, {err.strip()!r}"]
+    code, out, err, _, _ = run(["predict", GOOD_MODEL, GOOD_IMAGE])
+    if code != 0 or "good.png" not in out:
+        problems.append(f"predict: exit {code}, {err.strip()!r}")
+    return "the good model, images and data set are accepted (control)", problems
+
+
+# --- IDX ----------------------------------------------------------------------------------------
+idx_case("IDX: empty images file", r"empty", images=b"")
+idx_case("IDX: empty labels file", r"empty", labels=b"", bad=LABELS)
+idx_case("IDX: wrong magic", r"magic", images=b"\x00\x00\x08\x04" + idx_images(3)[4:])
+idx_case("IDX: images file given as labels", r"magic|label", labels=idx_images(3), bad=LABELS)
+idx_case("IDX: truncated header", r"truncated|header", images=idx_images(3)[:10])
+idx_case("IDX: truncated data", r"truncated|ends", images=idx_images(3)[:-100])
+idx_case("IDX: truncated labels", r"truncated|ends", labels=idx_labels([0, 1, 2])[:-1], bad=LABELS)
+idx_case("IDX: counts of images and labels differ", r"\b3\b.*\b2\b|match|differ|disagree",
+         labels=idx_labels([0, 1]), bad=LABELS)
+idx_case("IDX: 32×32 images instead of 28×28", r"28\s*[×x]\s*28|32",
+         images=struct.pack(">IIII", 0x803, 3, 32, 32) + b"\x00" * 3 * 32 * 32)
+idx_case("IDX: label 12 (above 9)", r"label.*(above|range|> ?9|invalid)|12",
+         labels=idx_labels([0, 12, 2]), bad=LABELS)
+idx_case("IDX: header claims 2^31 images in a small file (no allocation)",
+         r"truncated|claims|holds only|too (many|large)", images=idx_images(3, claim=0x7FFFFFF0))
+idx_case("IDX: gzip header claiming a billion images", r"truncated|claims|too (many|large)|more than",
+         images=gzip.compress(idx_images(3, claim=1_000_000_000), mtime=0))
+
+
+def corrupt_gzip():
+    g = bytearray(gzip.compress(idx_images(3), mtime=0))
+    for i in range(30, 60):
+        g[i] ^= 0x5A
+    return bytes(g)
+
+
+idx_case("IDX: corrupt gzip stream", r"gzip|corrupt|compress|crc|invalid|truncated", images=corrupt_gzip())
+idx_case("IDX: truncated gzip stream", r"gzip|truncated|ends|corrupt",
+         images=gzip.compress(idx_images(3), mtime=0)[:-40])
+idx_case("IDX: a directory in place of the images file", r"directory", images=lambda p: os.mkdir(p))
+idx_case("IDX: a dangling symlink in place of the labels file", r"no such file|cannot open|not found",
+         labels=lambda p: os.symlink(os.path.join(tmp, "nowhere"), p), bad=LABELS)
+idx_case("IDX: a FIFO in place of the images file (must not block)",
+         r"empty|not a (regular )?file|fifo|pipe|special", images=lambda p: os.mkfifo(p))
+
+
+@case
+def idx_missing_dir():
+    d = path("no-such-dir")
+    return "IDX: --data names a directory that does not exist", \
+        expect_failure(["eval", GOOD_MODEL, "--data", d], d, r"no such|not found|cannot|no t10k")
+
+
+# --- model files --------------------------------------------------------------------------------
+def model_case(title, data, pattern):
+    @case
+    def _():
+        m = write("models/" + re.sub(r"\W+", "-", title) + ".safetensors", data)
+        return title, expect_failure(["predict", m, GOOD_IMAGE], m, pattern)
+
+
+good = safetensors()
+model_case("model: a file of zero bytes", b"", r"empty|zero|too short|header|truncated")
+model_case("model: shorter than the 8-byte header length", good[:5], r"too short|truncated|header")
+model_case("model: header length beyond the file", struct.pack("<Q", len(good)) + good[8:],
+           r"header")
+model_case("model: header length 2^63", struct.pack("<Q", 1 << 63) + good[8:], r"header")
+model_case("model: invalid JSON", struct.pack("<Q", 16) + b"{\"__metadata__\":" + good[24:],
+           r"json|parse|invalid|header")
+model_case("model: JSON that is not an object", struct.pack("<Q", 8) + b"[1,2,3] " + good[16:],
+           r"json|object|header")
+model_case("model: unknown dtype F16", safetensors(dtype="F16"), r"dtype|F16")
+model_case("model: unknown dtype XYZ", safetensors(dtype="XYZ"), r"dtype|XYZ")
+
+
+def break_chain(h):
+    h["layers.1.weight"]["shape"] = [10, 5]  # layer 0 gives 4
+
+
+model_case("model: shapes that do not chain (784-4, then 5-10)", safetensors(tweak=break_chain),
+           r"shape|chain|5|4")
+model_case("model: output of 9 classes", safetensors(sizes=(784, 4, 9)), r"10|shape|output|classes")
+model_case("model: input of 100", safetensors(sizes=(100, 4, 10)), r"784|shape|input")
+
+
+def offsets_out(h):
+    h["layers.1.bias"]["data_offsets"][1] += 4096
+
+
+def offsets_overlap(h):
+    a = h["layers.0.bias"]["data_offsets"]
+    h["layers.1.bias"]["data_offsets"] = [a[0] + 4, a[0] + 4 + 40]
+
+
+def offsets_backwards(h):
+    o = h["layers.1.bias"]["data_offsets"]
+    h["layers.1.bias"]["data_offsets"] = [o[1], o[0]]
+
+
+def no_bias(h):
+    del h["layers.1.bias"]
+
+
+model_case("model: data offsets out of bounds", safetensors(tweak=offsets_out), r"offset|bounds|beyond|size")
+model_case("model: overlapping data offsets", safetensors(tweak=offsets_overlap), r"overlap|offset")
+model_case("model: data offsets backwards", safetensors(tweak=offsets_backwards), r"offset|size")
+model_case("model: a missing tensor", safetensors(tweak=no_bias), r"missing|layers\.1\.bias|bias")
+model_case("model: a NaN weight", safetensors(fill=float("nan")), r"nan|finite")
+model_case("model: an infinite weight", safetensors(fill=float("inf")), r"inf|finite")
+model_case("model: missing metadata", safetensors(meta=False), r"metadata")
+model_case("model: a PNG given as the model", png(4, 4, lambda y: b"\x00" * 4), r"header|safetensors|json|model")
+
+
+@case
+def model_directory():
+    d = path("model-dir.safetensors")
+    os.makedirs(d, exist_ok=True)
+    return "model: a directory in place of the model", \
+        expect_failure(["predict", d, GOOD_IMAGE], d, r"directory|cannot|read")
+
+
+# --- Theta text ---------------------------------------------------------------------------------
+def theta_case(title, t1, t2, pattern, bad="Theta1.txt"):
+    @case
+    def _():
+        d = path("theta-" + re.sub(r"\W+", "-", title))
+        os.makedirs(d, exist_ok=True)
+        p1, p2, out = os.path.join(d, "Theta1.txt"), os.path.join(d, "Theta2.txt"), os.path.join(d, "out.safetensors")
+        for p, data in ((p1, t1), (p2, t2)):
+            with open(p, "wb") as f:
+                f.write(data)
+        problems = expect_failure(["import-theta", p1, p2, "--out", out], os.path.join(d, bad), pattern)
+        if os.path.exists(out):
+            problems.append("a model file was written anyway")
+        return title, problems
+
+
+T1, T2 = theta(3, 785), theta(10, 4)
+
+
+@case
+def theta_good():
+    d = path("theta-good")
+    os.makedirs(d, exist_ok=True)
+    p1, p2, out = (os.path.join(d, n) for n in ("Theta1.txt", "Theta2.txt", "out.safetensors"))
+    open(p1, "wb").write(T1)
+    open(p2, "wb").write(T2)
+    code, _, err, _, _ = run(["import-theta", p1, p2, "--out", out])
+    ok = code == 0 and os.path.exists(out)
+    return "Theta: a good 784-3-10 pair imports (control)", [] if ok else [f"exit {code}: {err.strip()!r}"]
+
+
+theta_case("Theta: Theta1 with 700 columns", theta(3, 700), T2, r"785|column|shape")
+theta_case("Theta: Theta2 with 9 rows", T1, theta(9, 4), r"10|rows|shape", bad="Theta2.txt")
+theta_case("Theta: Theta2 not matching Theta1's hidden size", T1, theta(10, 6), r"4|column|shape|hidden|match",
+           bad="Theta2.txt")
+theta_case("Theta: non-numeric text", T1.replace(b"e-", b"x-", 1), T2, r"number|numeric|parse|not a|invalid")
+theta_case("Theta: words instead of numbers", b"hello world\n", T2, r"number|numeric|parse|not a|invalid")
+theta_case("Theta: ragged rows", T1.rsplit(b" ", 1)[0] + b"\n", T2, r"ragged|column|row|line|shape")
+theta_case("Theta: an empty file", b"", T2, r"empty|no (rows|numbers|data)")
+theta_case("Theta: NaN in the weights", T1.replace(b" ", b" nan ", 1), T2, r"nan|finite|number")
+
+
+# --- images -------------------------------------------------------------------------------------
+def image_case(title, data, pattern, name=None):
+    @case
+    def _():
+        p = write("images/" + (name or re.sub(r"\W+", "-", title) + ".png"), data)
+        return title, expect_failure(["predict", GOOD_MODEL, p], p, pattern)
+
+
+image_case("image: text, not an image", b"hello, this is not an image\n",
+           r"image|format|recogni|load|unknown")
+image_case("image: zero bytes", b"", r"empty|image|format|recogni|load")
+image_case("image: a PNG cut in half", open(GOOD_IMAGE, "rb").read()[:60],
+           r"image|png|truncat|corrupt|load|premature|read")
+image_case("image: a PNG of width 0", png(0, 5, lambda y: b""), r"image|png|width|size|dimension|load|empty|invalid")
+image_case("image: all white", png(40, 40, lambda y: b"\xff" * 40), r"no ink")
+image_case("image: all black", png(40, 40, lambda y: b"\x00" * 40), r"no ink")
+image_case("image: all mid-gray", png(40, 40, lambda y: b"\x80" * 40), r"no ink")
+image_case("image: fully transparent RGBA", png(16, 16, lambda y: b"\x00\x00\x00\x00" * 16, color_type=6),
+           r"no ink")
+
+
+@case
+def image_directory():
+    d = path("images/dir.png")
+    os.makedirs(d, exist_ok=True)
+    return "image: a directory in place of the image", \
+        expect_failure(["predict", GOOD_MODEL, d], d, r"directory|cannot|read|image")
+
+
+@case
+def image_fifo():
+    p = path("images/fifo.png")
+    os.mkfifo(p)
+    return "image: a FIFO in place of the image (must not block)", \
+        expect_failure(["predict", GOOD_MODEL, p], p, r"empty|not a (regular )?file|fifo|pipe|special|image")
+
+
+@case
+def huge_image():
+    """16000 × 16000: refused, or downscaled while decoding; never decoded whole (1 GiB as RGBA)."""
+    side = 16000
+    white, band = b"\xff" * side, b"\xff" * (side // 3) + b"\x00" * (side // 3) + b"\xff" * (side - 2 * (side // 3))
+    p = write("images/huge.png", png(side, side, lambda y: band if side // 4 < y < 3 * side // 4 else white, level=1))
+    code, out, err, seconds, rss = run(["predict", GOOD_MODEL, p])
+    problems = []
+    if code is None:
+        problems.append("hung")
+    elif code == 0:
+        if "huge.png" not in out:
+            problems.append(f"exit 0 without a prediction: {out!r}")
+    elif code == 1:
+        lines = [l for l in err.splitlines() if l.strip()]
+        if len(lines) != 1 or "huge.png" not in err or not re.search(r"large|huge|big|dimension|size", err, re.I):
+            problems.append(f"refused without a one-line message naming the file and its size: {err.strip()!r}")
+    else:
+        problems.append(f"exit status {code}: {err.strip()!r}")
+    if rss > HUGE_RSS_LIMIT_MB:
+        problems.append(f"peak memory {rss:.0f} MiB (limit {HUGE_RSS_LIMIT_MB} MiB): decoded at full size?")
+    os.unlink(p)
+    return f"image: a 16000×16000 PNG is refused or downscaled ({seconds:.1f} s, {rss:.0f} MiB peak)", problems
+
+
+def main():
+    print(f"1..{len(cases)}")
+    failed = 0
+    for i, fn in enumerate(cases, 1):
+        try:
+            title, problems = fn()
+        except Exception as e:  # a broken fixture is a failure, not a crash of the whole script
+            title, problems = fn.__name__, [f"{type(e).__name__}: {e}"]
+        if problems:
+            failed += 1
+            print(f"not ok {i} - {title}")
+            for p in problems:
+                print(f"#   {p}")
+        else:
+            print(f"ok {i} - {title}")
+        sys.stdout.flush()
+    subprocess.run(["rm", "-rf", tmp])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
