@@ -66,9 +66,9 @@ dp_cli_eval (int argc, char **argv)
   dp_metrics_evaluate (&metrics, net, ds, NULL);
   g_autofree char *report = dp_metrics_format (&metrics);
   g_autofree char *sizes = dp_network_describe_sizes (net);
-  printf ("model: %s (%s %s, %s)\n", model_path, sizes, dp_activation_to_string (net->activation),
-          dp_loss_to_string (net->loss));
-  printf ("images: %d from the %s set\n", ds->n, on_train ? "training" : "test");
+  printf ("model: %s (%s %s, %s) on the MNIST %s set\n", model_path, sizes,
+          dp_activation_to_string (net->activation), dp_loss_to_string (net->loss),
+          on_train ? "training" : "test");
   fputs (report, stdout);
   if (report[0] != '\0' && !g_str_has_suffix (report, "\n"))
     putchar ('\n');
