@@ -4,6 +4,7 @@
  * option parsing, loading a model with a message. No GTK: the CLI links the engine alone. */
 #include "cli.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -225,7 +226,14 @@ main (int argc, char **argv)
         status = command->run (argc - 1, argv + 1);
     }
 
-  fflush (stdout);
+  /* a full disk or a closed pipe must not pass for success */
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      int saved = errno;
+      dp_cli_error ("cannot write the output: %s", g_strerror (saved));
+      if (status == DP_CLI_EXIT_OK)
+        status = DP_CLI_EXIT_FAILED;
+    }
   g_free (command_line);
   return status;
 }

@@ -409,6 +409,18 @@ def _():
     assert files == [images[0], images[1]], show(p)
 
 
+@case("predict: output to a full disk (/dev/full) → exit 1, not success")
+def _():
+    model = need("theta_model", "the imported Theta model")
+    images = need("drawn", "the drawn PNGs")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([CLI, "predict", model] + images, env=ENV, stdin=subprocess.DEVNULL,
+                           stdout=full, stderr=subprocess.PIPE, timeout=60)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 1, "exit %d: %s" % (p.returncode, err)
+    assert "cannot write" in err, err
+
+
 @case("bad model: header length beyond the file → exit 1 naming the file")
 def _():
     bad = os.path.join(TMP, "bad.safetensors")
