@@ -94,12 +94,12 @@ dp_cli_export_theta (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   if (!dp_theta_export (net, dir, &error))
     {
-      /* a write error names the Theta file; a model that is not 784-h-10 sigmoid (ReLU, deeper)
-       * is named here */
-      if (strstr (error->message, dir) != NULL)
-        dp_cli_error ("%s", error->message);
-      else
+      /* a model that is not 784-h-10 sigmoid (ReLU, deeper) is the model's fault: name it;
+       * a write error is about the Theta files in dir */
+      if (g_error_matches (error, DP_ERROR, DP_ERROR_INVALID))
         dp_cli_file_error (model_path, error);
+      else
+        dp_cli_file_error (dir, error);
       return DP_CLI_EXIT_FAILED;
     }
   g_autofree char *theta1 = g_build_filename (dir, "Theta1.txt", NULL);
