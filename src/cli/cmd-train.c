@@ -394,13 +394,19 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
   TrainJob job = { .config = config, .cancellable = cancellable, .loop = loop,
                    .tty = isatty (STDERR_FILENO) };
 
-  /* installed before the data loads, so an early Ctrl+C is not lost either */
+  /* installed before the data loads, so an early Ctrl+C is not lost either: the loop sees
+   * it as soon as it runs, and the trainer stops at its first batch */
   guint sigint_id = g_unix_signal_add (SIGINT, on_sigint_cb, &job);
   guint sigterm_id = g_unix_signal_add (SIGTERM, on_sigterm_cb, &job);
 
   g_autoptr (DpDataset) train = dp_dataset_load_mnist (o->data, TRUE, &error);
-  if (train == NULL)
+  g_autoptr (DpDataset) test = NULL;
+  if (train != NULL)
+    test = dp_dataset_load_mnist (o->data, FALSE, &error);
+  if (test == NULL)
     {
+      g_source_remove (sigint_id);
+      g_source_remove (sigterm_id);
       dp_cli_file_error (o->data, error);
       return DP_CLI_EXIT_FAILED;
     }
@@ -410,12 +416,6 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
       DpDataset *head = dp_dataset_head (train, config->limit);
       dp_dataset_free (g_steal_pointer (&train));
       train = head;
-    }
-  g_autoptr (DpDataset) test = dp_dataset_load_mnist (o->data, FALSE, &error);
-  if (test == NULL)
-    {
-      dp_cli_file_error (o->data, error);
-      return DP_CLI_EXIT_FAILED;
     }
   job.train = train;
   job.test = test;

@@ -603,6 +603,27 @@ def _():
     assert meta.get("loss") == "softmax-ce", meta
 
 
+@case("train: Classic (L-BFGS, sigmoid) → export-theta → import-theta gives the same tensors")
+def _():
+    need_mnist()
+    d = os.path.join(TMP, "classic")
+    os.mkdir(d)
+    out = os.path.join(d, "classic.safetensors")
+    p = cli("train", "--preset", "classic", "--limit", 1000, "--epochs", 5, "--data", MNIST,
+            "--out", out)
+    expect_status(p, 0)
+    tensors, meta = read_safetensors(out)
+    assert tensors["layers.0.weight"][1] == [100, 784], tensors["layers.0.weight"][1]
+    assert meta.get("loss") == "sigmoid-ce", meta
+    p = cli("export-theta", out, os.path.join(d, "theta"))
+    expect_status(p, 0)
+    again = os.path.join(d, "again.safetensors")
+    p = cli("import-theta", os.path.join(d, "theta", "Theta1.txt"),
+            os.path.join(d, "theta", "Theta2.txt"), "--out", again)
+    expect_status(p, 0)
+    assert read_safetensors(again)[0] == tensors, "the Theta round trip changed the weights"
+
+
 def wait_for(stream_fd, pattern, timeout):
     """reads stream_fd until pattern matches what was read; returns it"""
     buf = b""
