@@ -1,7 +1,11 @@
 /* test-preprocess.c: strokes and rasters → 28×28, the MNIST way: the ink's longer side 20 px,
  * the centre of mass at pixel (14, 14), the aspect ratio kept, dark-on-light inverted, no-ink
  * inputs and bad files refused with messages that name the file, huge images refused or
- * downscaled without decoding them at full size. The timing case prints, never asserts. */
+ * downscaled without decoding them at full size; every hand-drawn fixture preprocesses to an
+ * MNIST-like image. The timing case prints, never asserts.
+ *
+ * DIGITPAD_FIXTURE_SHEET=/tmp/fixtures.png makes the fixture case also write a contact sheet:
+ * each drawing as drawn, and the 28×28 the network sees, scaled up. */
 #include <math.h>
 #include <string.h>
 
@@ -10,6 +14,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "fixtures/strokes-fixtures.h"
 #include "preprocess.h"
 #include "rng.h"
 #include "test-util.h"
@@ -563,6 +568,106 @@ test_image_huge (void)
   dp_test_rmdir (dir);
 }
 
+/* ---- the hand-drawn fixtures ------------------------------------------------------------- */
+
+#define CELL 112 /* px per panel of the contact sheet */
+
+static void
+sheet_draw (cairo_t *cr, int col, int row, const DpStrokes *st, const float *img)
+{
+  double x0 = col * 2 * CELL + col * 8, y0 = row * CELL + row * 8;
+  /* the strokes as drawn, on the whole canvas */
+  cairo_save (cr);
+  cairo_rectangle (cr, x0, y0, CELL, CELL);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.6);
+  cairo_set_line_width (cr, 1.5);
+  for (guint s = 0; s < dp_strokes_get_n_strokes (st); s++)
+    {
+      guint n;
+      const DpPoint *p = dp_strokes_get_stroke (st, s, &n);
+      for (guint i = 0; i < n; i++)
+        cairo_line_to (cr, x0 + p[i].x * CELL, y0 + p[i].y * CELL);
+      cairo_new_sub_path (cr);
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  /* the 28×28, white ink on black like MNIST */
+  double px = (double) CELL / 28;
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++)
+      {
+        float v = img[y * 28 + x];
+        cairo_set_source_rgb (cr, v, v, v);
+        cairo_rectangle (cr, x0 + CELL + x * px, y0 + y * px, px, px);
+        cairo_fill (cr);
+      }
+}
+
+static void
+test_fixtures (void)
+{
+  g_autofree char *dir = dp_fixtures_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) paths = dp_fixtures_list (dir, &error);
+  g_assert_no_error (error);
+  int per_digit[10] = { 0 };
+  const char *sheet_path = g_getenv ("DIGITPAD_FIXTURE_SHEET");
+  cairo_surface_t *sheet = NULL;
+  cairo_t *cr = NULL;
+  if (sheet_path && *sheet_path)
+    {
+      sheet = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 3 * (2 * CELL + 8), 10 * (CELL + 8));
+      cr = cairo_create (sheet);
+      cairo_set_source_rgb (cr, 0.5, 0.5, 0.5);
+      cairo_paint (cr);
+    }
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      int digit = dp_fixture_digit (path);
+      g_assert_cmpint (digit, >=, 0);
+      g_autoptr (DpStrokes) st = dp_fixture_load (path, &error);
+      g_assert_no_error (error);
+      /* mouse-like: every stroke has enough samples to be a curve, not a caricature */
+      guint total = 0;
+      for (guint s = 0; s < dp_strokes_get_n_strokes (st); s++)
+        {
+          guint n;
+          dp_strokes_get_stroke (st, s, &n);
+          g_assert_cmpuint (n, >=, 10);
+          total += n;
+        }
+      g_assert_cmpuint (total, >=, 30);
+      float out[784];
+      g_assert_true (dp_preprocess_strokes (st, out, &error));
+      g_assert_no_error (error);
+      assert_mnist_like (out);
+      if (cr && per_digit[digit] < 3)
+        sheet_draw (cr, per_digit[digit], digit, st, out);
+      per_digit[digit]++;
+    }
+  for (int d = 0; d < 10; d++)
+    g_assert_cmpint (per_digit[d], >=, 3);
+  if (cr)
+    {
+      cairo_destroy (cr);
+      g_assert_cmpint (cairo_surface_write_to_png (sheet, sheet_path), ==, CAIRO_STATUS_SUCCESS);
+      cairo_surface_destroy (sheet);
+      g_test_message ("contact sheet: %s", sheet_path);
+    }
+
+  /* a broken fixture is reported with its file and line */
+  g_autofree char *tmp = dp_test_tmpdir ();
+  g_autofree char *bad = g_build_filename (tmp, "digit-1-bad.txt", NULL);
+  g_assert_true (g_file_set_contents (bad, "# x\n0.1,0.2 0.3,0.4\n0.5;0.6\n", -1, NULL));
+  g_autoptr (DpStrokes) none = dp_fixture_load (bad, &error);
+  g_assert_null (none);
+  g_assert_nonnull (strstr (error->message, "digit-1-bad.txt:3: bad point"));
+  dp_test_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -582,5 +687,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/preprocess/image/png", test_image_png);
   g_test_add_func ("/engine/preprocess/image/bad-files", test_image_bad_files);
   g_test_add_func ("/engine/preprocess/image/huge", test_image_huge);
+  g_test_add_func ("/engine/preprocess/fixtures/all", test_fixtures);
   return g_test_run ();
 }
