@@ -86,7 +86,8 @@ idx_read (const char *path, gboolean images, guint32 *n_out, GError **error)
   const gsize item = images ? IDX_IMAGE_BYTES : 1;
   const char *what = images ? "images" : "labels";
 
-  int fd = g_open (path, O_RDONLY, 0);
+  /* O_NONBLOCK: opening a FIFO that has no writer would block forever (cleared below) */
+  int fd = g_open (path, O_RDONLY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int e = errno;
@@ -107,6 +108,8 @@ idx_read (const char *path, gboolean images, guint32 *n_out, GError **error)
       g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: is a directory, not an IDX file", name);
       return NULL;
     }
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK); /* reads block again: a FIFO with no
+                                                          * writer reads as empty */
   gboolean regular = S_ISREG (st.st_mode);
   if (regular && st.st_size == 0)
     {

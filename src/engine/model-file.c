@@ -548,7 +548,8 @@ dp_model_load (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
 
   g_autofree char *name = g_filename_display_name (path);
-  int fd = g_open (path, O_RDONLY, 0);
+  /* O_NONBLOCK: opening a FIFO that has no writer would block forever (cleared below) */
+  int fd = g_open (path, O_RDONLY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int e = errno;
@@ -566,6 +567,7 @@ dp_model_load (const char *path, GError **error)
         g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot stat: %s", name, g_strerror (e));
       return NULL;
     }
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
   /* read to the end rather than trusting st_size (pipes, /proc files) */
   GByteArray *buf = g_byte_array_sized_new (S_ISREG (st.st_mode) ? (guint) MIN (st.st_size + 1, G_MAXUINT32) : 65536);
   guint8 chunk[65536];

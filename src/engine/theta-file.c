@@ -44,6 +44,13 @@ matrix_read (const char *path, Matrix *m, GError **error)
                    name);
       return FALSE;
     }
+  /* a FIFO (or a device) would block or never end in g_file_get_contents */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: not a regular file (a FIFO or a device?)",
+                   name);
+      return FALSE;
+    }
   if (!g_file_get_contents (path, &text, &len, &local))
     {
       g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot read: %s", name, local->message);

@@ -244,7 +244,7 @@ idx_case("IDX: corrupt gzip stream", r"gzip|corrupt|compress|crc|invalid|truncat
 idx_case("IDX: truncated gzip stream", r"gzip|truncated|ends|corrupt",
          images=gzip.compress(idx_images(3), mtime=0)[:-40])
 idx_case("IDX: a directory in place of the images file", r"directory", images=lambda p: os.mkdir(p))
-idx_case("IDX: a dangling symlink in place of the labels file", r"no such file|cannot open|not found",
+idx_case("IDX: a dangling symlink in place of the labels file", r"no such file|cannot open|not found|no t10k-labels\S* .*there",
          labels=lambda p: os.symlink(os.path.join(tmp, "nowhere"), p), bad=LABELS)
 idx_case("IDX: a FIFO in place of the images file (must not block)",
          r"empty|not a (regular )?file|fifo|pipe|special", images=lambda p: os.mkfifo(p))
@@ -325,6 +325,15 @@ def model_directory():
         expect_failure(["predict", d, GOOD_IMAGE], d, r"directory|cannot|read")
 
 
+@case
+def model_fifo():
+    p = path("models/fifo.safetensors")
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.mkfifo(p)
+    return "model: a FIFO in place of the model (must not block)", \
+        expect_failure(["predict", p, GOOD_IMAGE], p, r"empty|not a (regular )?file|fifo|pipe|special")
+
+
 # --- Theta text ---------------------------------------------------------------------------------
 def theta_case(title, t1, t2, pattern, bad="Theta1.txt"):
     @case
@@ -365,6 +374,18 @@ theta_case("Theta: words instead of numbers", b"hello world\n", T2, r"number|num
 theta_case("Theta: ragged rows", T1.rsplit(b" ", 1)[0] + b"\n", T2, r"ragged|column|row|line|shape")
 theta_case("Theta: an empty file", b"", T2, r"empty|no (rows|numbers|data)")
 theta_case("Theta: NaN in the weights", T1.replace(b" ", b" nan ", 1), T2, r"nan|finite|number")
+
+
+@case
+def theta_fifo():
+    d = path("theta-fifo")
+    os.makedirs(d, exist_ok=True)
+    p1, p2, out = (os.path.join(d, n) for n in ("Theta1.txt", "Theta2.txt", "out.safetensors"))
+    os.mkfifo(p1)
+    open(p2, "wb").write(T2)
+    problems = expect_failure(["import-theta", p1, p2, "--out", out], p1,
+                              r"empty|not a (regular )?file|fifo|pipe|special")
+    return "Theta: a FIFO in place of Theta1.txt (must not block)", problems
 
 
 # --- images -------------------------------------------------------------------------------------
