@@ -15,6 +15,8 @@
 
 #include "error.h"
 #include "fixtures/strokes-fixtures.h"
+#include "model-file.h"
+#include "network.h"
 #include "preprocess.h"
 #include "rng.h"
 #include "test-util.h"
@@ -565,6 +567,19 @@ test_image_huge (void)
   g_assert_true (dp_preprocess_image (big, out, &error));
   g_assert_no_error (error);
   assert_mnist_like (out);
+
+  /* a 6000 × 4000 photo-sized JPEG: decoded straight at a reduced size */
+  g_autoptr (GdkPixbuf) photo = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 6000, 4000);
+  gdk_pixbuf_fill (photo, 0xf0f0f0ff);
+  g_autoptr (GdkPixbuf) ink = gdk_pixbuf_new_subpixbuf (photo, 2500, 1000, 300, 2200);
+  gdk_pixbuf_fill (ink, 0x202020ff);
+  g_autofree char *jpeg = g_build_filename (dir, "photo.jpg", NULL);
+  g_assert_true (gdk_pixbuf_save (photo, jpeg, "jpeg", &error, "quality", "80", NULL));
+  g_assert_true (dp_preprocess_image (jpeg, out, &error));
+  g_assert_no_error (error);
+  assert_mnist_like (out);
+  Stats s = stats_of (out);
+  g_assert_cmpint (s.x1 - s.x0 + 1, <=, 5); /* a bar 300 wide, 2200 tall */
   dp_test_rmdir (dir);
 }
 
@@ -668,6 +683,74 @@ test_fixtures (void)
   dp_test_rmdir (tmp);
 }
 
+/* The default model reads every hand-drawn fixture as its digit. */
+static void
+test_fixtures_recognised (void)
+{
+  g_autofree char *model_path = g_build_filename (DP_SOURCE_DIR, "weights",
+                                                  "digitpad-default.safetensors", NULL);
+  if (!g_file_test (model_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no weights/digitpad-default.safetensors yet");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  DpNetwork *net = dp_model_load (model_path, &error);
+  g_assert_no_error (error);
+  g_autofree char *dir = dp_fixtures_dir ();
+  g_autoptr (GPtrArray) paths = dp_fixtures_list (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr (GString) wrong = g_string_new (NULL);
+  int n_variants = 0, n_right = 0;
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      g_autoptr (DpStrokes) st = dp_fixture_load (path, &error);
+      g_assert_no_error (error);
+      float x[784], probs[10];
+      g_assert_true (dp_preprocess_strokes (st, x, &error));
+      int pred = dp_network_predict (net, x, probs);
+      int want = dp_fixture_digit (path);
+      g_autofree char *base = g_path_get_basename (path);
+      g_test_message ("%-28s -> %d (%.3f)%s", base, pred, probs[pred], pred == want ? "" : "  WRONG");
+      if (pred != want)
+        g_string_append_printf (wrong, " %s->%d", base, pred);
+
+      /* the same drawing slightly rotated, squeezed and moved, as another hand would draw it */
+      DpRng rng;
+      dp_rng_init (&rng, i);
+      for (int v = 0; v < 10; v++)
+        {
+          double a = dp_rng_range (&rng, -0.14f, 0.14f), sx = dp_rng_range (&rng, 0.85f, 1.15f);
+          double dx = dp_rng_range (&rng, -0.1f, 0.1f), dy = dp_rng_range (&rng, -0.1f, 0.1f);
+          g_autoptr (DpStrokes) var = dp_strokes_new ();
+          for (guint s = 0; s < dp_strokes_get_n_strokes (st); s++)
+            {
+              guint n;
+              const DpPoint *p = dp_strokes_get_stroke (st, s, &n);
+              dp_strokes_begin (var);
+              for (guint k = 0; k < n; k++)
+                {
+                  double u = (p[k].x - 0.5) * sx, w = p[k].y - 0.5;
+                  DpPoint q = p[k];
+                  q.x = (float) (0.5 + dx + u * cos (a) - w * sin (a));
+                  q.y = (float) (0.5 + dy + u * sin (a) + w * cos (a));
+                  dp_strokes_add_point (var, &q);
+                }
+            }
+          g_assert_true (dp_preprocess_strokes (var, x, &error));
+          n_variants++;
+          n_right += dp_network_predict (net, x, NULL) == want;
+        }
+    }
+  g_test_message ("variants (rotated up to 8 deg, squeezed up to 15 %%, moved): %d of %d read right", n_right,
+                  n_variants);
+  g_assert_cmpint (n_right, >=, n_variants * 9 / 10);
+  dp_network_free (net);
+  if (wrong->len > 0)
+    g_test_fail_printf ("fixtures misread:%s", wrong->str);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -688,5 +771,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/preprocess/image/bad-files", test_image_bad_files);
   g_test_add_func ("/engine/preprocess/image/huge", test_image_huge);
   g_test_add_func ("/engine/preprocess/fixtures/all", test_fixtures);
+  g_test_add_func ("/engine/preprocess/fixtures/recognised", test_fixtures_recognised);
   return g_test_run ();
 }

@@ -21,7 +21,8 @@
 #define SIDE      28
 #define BOX       20.0   /* the longer side of the ink, px */
 #define CENTRE    14.0   /* centre of mass, pixel index */
-#define MAX_PIXELS (64 * 1024 * 1024) /* a decoded image larger than this is refused */
+#define MAX_DECODE_MPX 50      /* a PNG (…) larger than this many megapixels is refused */
+#define MAX_GRAY_PIXELS (G_MAXINT / 2) /* dp_preprocess_gray: sizes must not overflow */
 #define MAX_SIDE  2048   /* images are decoded at most this large on the longer side */
 
 struct _DpStrokes
@@ -483,7 +484,7 @@ dp_preprocess_gray (const guint8 *gray, int width, int height, int stride, float
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   if (gray == NULL || width <= 0 || height <= 0 || stride < width
-      || (gsize) width * height > MAX_PIXELS)
+      || (gsize) width * height > MAX_GRAY_PIXELS)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "Invalid image: %d×%d pixels, stride %d",
                    width, height, stride);
@@ -634,11 +635,11 @@ dp_preprocess_image (const char *path, float *out, GError **error)
   /* JPEG decodes straight to a reduced size; PNG and the others decode at full size and scale
    * afterwards, so a huge one is refused before it can take gigabytes. */
   gboolean scales_while_decoding = g_strcmp0 (fmt, "jpeg") == 0;
-  if (!scales_while_decoding && (double) w * h > MAX_PIXELS)
+  if (!scales_while_decoding && (double) w * h > MAX_DECODE_MPX * 1e6)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_FORMAT,
                    "%s: image too large (%d×%d pixels; at most %d megapixels)", name, w, h,
-                   MAX_PIXELS / (1024 * 1024));
+                   MAX_DECODE_MPX);
       return FALSE;
     }
   int tw = w, th = h;
