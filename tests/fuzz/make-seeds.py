@@ -138,8 +138,8 @@ def png(width, height, rows, color_type):
 ink = digit(0, 24)
 gray_rows = [bytes(255 - v for v in ink[y * 24:(y + 1) * 24]) for y in range(24)]  # dark on light
 put("image", "gray-24.png", png(24, 24, gray_rows, 0))
-rgba_rows = [b"".join(bytes((255, 255, 255, v)) for v in ink[y * 24:(y + 1) * 24]) for y in range(24)]
-put("image", "rgba-alpha-24.png", png(24, 24, rgba_rows, 6))  # ink only in alpha: composited over white
+rgba_rows = [b"".join(bytes((0, 0, 0, v)) for v in ink[y * 24:(y + 1) * 24]) for y in range(24)]
+put("image", "rgba-alpha-24.png", png(24, 24, rgba_rows, 6))  # black ink whose shape is in alpha: composited over white
 light_on_dark = [bytes(ink[y * 24:(y + 1) * 24]) for y in range(24)]
 put("image", "light-on-dark-24.png", png(24, 24, light_on_dark, 0))
 put("image", "white-8.png", png(8, 8, [b"\xff" * 8] * 8, 0))
