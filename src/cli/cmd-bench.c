@@ -1,1 +1,276 @@
-/* cmd-bench.c: to be written */
+/* cmd-bench.c: `digitpad-cli bench`: how fast the engine trains and recognises.
+ *
+ * Training: one full epoch of dp_train_run (shuffle, gather, forward, backward, Adam) for
+ * 784-100-10 and 784-800-10 ReLU/softmax at batch 128; samples/s and the GFLOP/s that implies,
+ * beside the GFLOP/s of plain cblas_sgemm calls of the same shapes measured in the same run (the
+ * ceiling BLAS gives this machine), and their ratio. Inference: rendering a synthetic drawing
+ * (dp_preprocess_strokes) plus one forward pass, median of many, in µs. Each figure is repeated
+ * and printed as best and median, since other work may share the cores. */
+#include "cli.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COMMAND "bench"
+#define BATCH 128
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+}
+
+/* multiply-adds of one training sample of 784-h-10: the forward GEMMs, dW of both layers, and dA
+ * of the second layer only (the input needs no gradient) */
+static double
+train_flops_per_sample (int h)
+{
+  double fwd = 784.0 * h + h * 10.0;
+  double dw = fwd;
+  double da = h * 10.0;
+  return 2.0 * (fwd + dw + da);
+}
+
+/* The same GEMMs as one training step of 784-h-10 at batch B, nothing else; GFLOP/s. */
+static double
+sgemm_rate (int h, int steps)
+{
+  const int B = BATCH, in = DP_INPUT_SIZE, K = DP_N_CLASSES;
+  g_autofree float *X = g_new (float, (gsize) B * in);   /* (B, 784) */
+  g_autofree float *W1 = g_new (float, (gsize) h * in);  /* (h, 784) */
+  g_autofree float *W2 = g_new (float, (gsize) K * h);   /* (10, h) */
+  g_autofree float *A1 = g_new (float, (gsize) B * h);   /* (B, h) */
+  g_autofree float *Z2 = g_new (float, (gsize) B * K);   /* (B, 10) */
+  g_autofree float *dW1 = g_new (float, (gsize) h * in); /* (h, 784) */
+  g_autofree float *dW2 = g_new (float, (gsize) K * h);  /* (10, h) */
+  g_autofree float *dA1 = g_new (float, (gsize) B * h);  /* (B, h) */
+  DpRng rng;
+  dp_rng_init (&rng, 1);
+  for (gsize i = 0; i < (gsize) B * in; i++)
+    X[i] = dp_rng_uniform (&rng);
+  for (gsize i = 0; i < (gsize) h * in; i++)
+    W1[i] = dp_rng_range (&rng, -0.05f, 0.05f);
+  for (gsize i = 0; i < (gsize) K * h; i++)
+    W2[i] = dp_rng_range (&rng, -0.05f, 0.05f);
+  memset (Z2, 0, (gsize) B * K * sizeof (float));
+
+  double t0 = now_s ();
+  for (int s = 0; s < steps; s++)
+    {
+      /* A1 = X·W1ᵀ   X (B, 784), W1 (h, 784), A1 (B, h) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, h, in, 1.f, X, in, W1, in, 0.f, A1, h);
+      /* Z2 = A1·W2ᵀ   A1 (B, h), W2 (10, h), Z2 (B, 10) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, K, h, 1.f, A1, h, W2, h, 0.f, Z2, K);
+      /* dW2 = dZ2ᵀ·A1   (10, h) */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, h, B, 1.f, Z2, K, A1, h, 0.f, dW2, h);
+      /* dA1 = dZ2·W2   (B, h) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, h, K, 1.f, Z2, K, W2, h, 0.f, dA1, h);
+      /* dW1 = dZ1ᵀ·X   (h, 784) */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, h, in, B, 1.f, dA1, h, X, in, 0.f, dW1, in);
+    }
+  double t = now_s () - t0;
+  return steps * B * train_flops_per_sample (h) / t / 1e9;
+}
+
+/* one epoch of real training; seconds */
+static double
+epoch_time (int h, const DpDataset *train, int threads, GError **error)
+{
+  DpTrainConfig c;
+  dp_train_preset ("quick", &c, NULL);
+  c.preset[0] = '\0';
+  c.n_hidden = 1;
+  c.hidden[0] = h;
+  c.batch = BATCH;
+  c.epochs = 1;
+  c.schedule = DP_SCHEDULE_CONSTANT;
+  c.lr = 1e-3;
+  c.threads = threads;
+  double t0 = now_s ();
+  g_autoptr (DpNetwork) net = dp_train_run (&c, train, NULL, NULL, NULL, error);
+  if (net == NULL)
+    return -1;
+  return now_s () - t0;
+}
+
+/* 60 000 images of noise: the speed of training does not depend on the pixels */
+static DpDataset *
+synthetic_mnist (void)
+{
+  DpDataset *ds = g_new0 (DpDataset, 1);
+  ds->n = 60000;
+  ds->images = g_new (float, (gsize) ds->n * DP_INPUT_SIZE);
+  ds->labels = g_new (guint8, ds->n);
+  DpRng rng;
+  dp_rng_init (&rng, 3);
+  for (gsize i = 0; i < (gsize) ds->n * DP_INPUT_SIZE; i++)
+    ds->images[i] = dp_rng_uniform (&rng) < 0.2f ? dp_rng_uniform (&rng) : 0.0f;
+  for (int i = 0; i < ds->n; i++)
+    ds->labels[i] = dp_rng_below (&rng, 10);
+  return ds;
+}
+
+/* a "2" drawn in three strokes' worth of points, as a pointer would give them */
+static DpStrokes *
+synthetic_drawing (void)
+{
+  DpStrokes *s = dp_strokes_new ();
+  dp_strokes_begin (s);
+  for (int i = 0; i <= 40; i++)
+    {
+      double t = G_PI * (1.1 - 1.3 * i / 40.0);
+      DpPoint p = { 0.5f + 0.18f * cos (t), 0.32f - 0.14f * sin (t), 1.0f, i * 8 };
+      dp_strokes_add_point (s, &p);
+    }
+  for (int i = 1; i <= 30; i++)
+    {
+      DpPoint p = { 0.66f - 0.36f * i / 30.0f, 0.40f + 0.35f * i / 30.0f, 1.0f, 330 + i * 8 };
+      dp_strokes_add_point (s, &p);
+    }
+  for (int i = 1; i <= 20; i++)
+    {
+      DpPoint p = { 0.30f + 0.42f * i / 20.0f, 0.75f + 0.01f * sin (i * 0.5), 1.0f, 570 + i * 8 };
+      dp_strokes_add_point (s, &p);
+    }
+  return s;
+}
+
+int
+dp_cli_bench (int argc, char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *model = NULL;
+  gboolean quick = FALSE;
+  int threads = 0;
+  const GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, "MNIST directory (noise is used without it)", "DIR" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, "model for the inference timing (default: a random 784-800-800-10)", "FILE" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads for training (0 = all cores)", "N" },
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick, "fewer repetitions", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = dp_cli_context_new (COMMAND, NULL,
+      "Measures training throughput (784-100-10 and 784-800-10, batch 128) against plain sgemm "
+      "of the same shapes, and the latency of recognising one drawing.", entries);
+  if (!dp_cli_parse (context, COMMAND, &argc, &argv))
+    return DP_CLI_EXIT_USAGE;
+  if (argc > 1)
+    return dp_cli_usage (COMMAND, "unexpected argument '%s'", argv[1]);
+  if (threads < 0)
+    return dp_cli_usage (COMMAND, "--threads: %d is negative", threads);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpDataset) train = NULL;
+  if (data)
+    {
+      train = dp_dataset_load_mnist (data, TRUE, &error);
+      if (train == NULL)
+        {
+          dp_cli_error ("%s", error->message);
+          return DP_CLI_EXIT_FAILED;
+        }
+    }
+  else
+    train = synthetic_mnist ();
+
+  int reps = quick ? 2 : 5;
+  int n_threads = threads > 0 ? threads : (int) g_get_num_processors ();
+  printf ("digitpad bench: %s, OpenBLAS %s (%s), %d BLAS thread%s, batch %d, %d repetitions\n",
+          data ? "MNIST train (60000)" : "60000 noise images", openblas_get_config (),
+          openblas_get_corename (), n_threads, n_threads == 1 ? "" : "s", BATCH, reps);
+  printf ("\ntraining (one epoch of dp_train_run: shuffle, gather, forward, backward, Adam)\n");
+  printf ("%-12s %10s %10s %12s %10s %12s %7s\n", "network", "epoch best", "median", "samples/s",
+          "GFLOP/s", "sgemm GF/s", "ratio");
+  const int hs[] = { 100, 800 };
+  for (guint k = 0; k < G_N_ELEMENTS (hs); k++)
+    {
+      int h = hs[k];
+      double ep[8], gemm[8];
+      for (int r = 0; r < reps; r++)
+        {
+          ep[r] = epoch_time (h, train, threads, &error);
+          if (ep[r] < 0)
+            {
+              dp_cli_error ("%s", error->message);
+              return DP_CLI_EXIT_FAILED;
+            }
+          openblas_set_num_threads (n_threads);
+          gemm[r] = sgemm_rate (h, (train->n + BATCH - 1) / BATCH);
+        }
+      double best = ep[0], gbest = gemm[0];
+      for (int r = 1; r < reps; r++)
+        {
+          best = MIN (best, ep[r]);
+          gbest = MAX (gbest, gemm[r]);
+        }
+      double med = median (ep, reps);
+      double gf = train->n * train_flops_per_sample (h) / best / 1e9;
+      g_autofree char *name = g_strdup_printf ("784-%d-10", h);
+      printf ("%-12s %9.3fs %9.3fs %12.0f %10.1f %12.1f %6.0f%%\n", name, best, med,
+              train->n / best, gf, gbest, 100.0 * gf / gbest);
+      fflush (stdout);
+    }
+
+  /* inference: the drawing → 28×28 → probabilities, on the UI thread in the app */
+  g_autoptr (DpNetwork) net = NULL;
+  if (model)
+    {
+      net = dp_cli_load_model (model);
+      if (net == NULL)
+        return DP_CLI_EXIT_FAILED;
+    }
+  else
+    {
+      const int sizes[] = { DP_INPUT_SIZE, 800, 800, DP_N_CLASSES };
+      net = dp_network_new (sizes, 3, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+      DpRng rng;
+      dp_rng_init (&rng, 5);
+      dp_network_init (net, DP_INIT_HE, &rng);
+    }
+  g_autofree char *sizes = dp_network_describe_sizes (net);
+  g_autoptr (DpStrokes) strokes = synthetic_drawing ();
+  int n = quick ? 200 : 1000;
+  g_autofree double *t_pre = g_new (double, n);
+  g_autofree double *t_fwd = g_new (double, n);
+  g_autofree double *t_all = g_new (double, n);
+  float x[DP_INPUT_SIZE], probs[DP_N_CLASSES];
+  int digit = -1;
+  openblas_set_num_threads (1); /* the app recognises on its UI thread, alone */
+  for (int i = 0; i < n; i++)
+    {
+      double t0 = now_s ();
+      if (!dp_preprocess_strokes (strokes, x, &error))
+        {
+          dp_cli_error ("%s", error->message);
+          return DP_CLI_EXIT_FAILED;
+        }
+      double t1 = now_s ();
+      digit = dp_network_predict (net, x, probs);
+      double t2 = now_s ();
+      t_pre[i] = (t1 - t0) * 1e6;
+      t_fwd[i] = (t2 - t1) * 1e6;
+      t_all[i] = (t2 - t0) * 1e6;
+    }
+  printf ("\ninference of one drawing (%s, %d runs, 1 thread): preprocess %.0f µs + forward "
+          "%.0f µs = %.0f µs median (best %.0f µs); recognised %d\n",
+          sizes, n, median (t_pre, n), median (t_fwd, n), median (t_all, n),
+          (qsort (t_all, n, sizeof (double), cmp_double), t_all[0]), digit);
+  return DP_CLI_EXIT_OK;
+}

@@ -47,7 +47,10 @@ dp_optimizer_free (DpOptimizer *opt)
   g_free (opt);
 }
 
-/* the update of params [i0, i1) with decay coefficient c (0 for biases) */
+/* the update of params [i0, i1) with decay coefficient c (0 for biases). It streams four arrays
+ * of every parameter each batch, so it is built twice: AVX2+FMA where the CPU has them (8 lanes,
+ * vsqrtps/vdivps), baseline SSE2 elsewhere; the loader picks one (ifunc). */
+__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 static void
 update_range (DpOptimizer *opt, float *w, const float *g, gsize i0, gsize i1, float lr, float c,
               float adam_a, float adam_b)
