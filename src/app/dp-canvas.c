@@ -1,1 +1,593 @@
-/* dp-canvas.c: to be written */
+/* dp-canvas.c: the drawing pad. Pointer, touch and stylus all arrive through one GtkGestureDrag
+ * (on GTK 4.8 a stylus is a pointer device whose events carry a pressure axis). Every motion
+ * event also brings the samples the compositor coalesced since the last one
+ * (gdk_event_get_history), so fast strokes keep their shape. Points are stored in 0..1 of the
+ * square pad, so resizing never loses or distorts the drawing, undo is "drop the last stroke",
+ * and the same list feeds the screen, the PNG export and the 28×28 rasterizer.
+ *
+ * Drawing: quadratic Béziers through the midpoints of consecutive samples, round caps and
+ * joins; a stroke with varying pressure is drawn piece by piece, each piece with its own width. */
+#include "dp-canvas.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+struct _DpCanvas
+{
+  GtkWidget parent_instance;
+
+  DpStrokes *strokes;
+  GdkTexture *image;  /* nullable */
+  double pen_width;   /* pixels of a DP_CANVAS_REFERENCE_SIDE pad */
+  gboolean drawing;
+  double start_x, start_y; /* where the drag began, widget coordinates */
+};
+
+G_DEFINE_FINAL_TYPE (DpCanvas, dp_canvas, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_PEN_WIDTH, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { CHANGED, STROKE_FINISHED, FILE_DROPPED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+#define PAD_MARGIN 0.0
+#define PAD_RADIUS 12.0
+
+/* the pad: the largest centred square */
+void
+dp_canvas_get_pad_bounds (DpCanvas *self, graphene_rect_t *bounds)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+
+  double w = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = gtk_widget_get_height (GTK_WIDGET (self));
+  double side = MAX (1.0, MIN (w, h) - 2 * PAD_MARGIN);
+
+  graphene_rect_init (bounds, floor ((w - side) / 2), floor ((h - side) / 2), side, side);
+}
+
+static double
+pen_scale (float pressure)
+{
+  /* a light touch still leaves a visible line */
+  return 0.35 + 0.65 * CLAMP (pressure, 0.f, 1.f);
+}
+
+static void
+quad_to (cairo_t *cr, double qx, double qy, double ex, double ey)
+{
+  double cx, cy;
+
+  cairo_get_current_point (cr, &cx, &cy);
+  /* a quadratic through control q as a cubic: c1 = p0 + ⅔(q − p0), c2 = e + ⅔(q − e) */
+  cairo_curve_to (cr, cx + 2.0 / 3.0 * (qx - cx), cy + 2.0 / 3.0 * (qy - cy),
+                  ex + 2.0 / 3.0 * (qx - ex), ey + 2.0 / 3.0 * (qy - ey), ex, ey);
+}
+
+/* p (n) in 0..1, drawn into a side × side square at the origin of cr */
+static void
+draw_stroke (cairo_t *cr, const DpPoint *p, guint n, double side, double width)
+{
+  gboolean uniform = TRUE;
+
+  if (n == 0)
+    return;
+  for (guint i = 1; i < n && uniform; i++)
+    uniform = p[i].pressure == p[0].pressure;
+
+#define X(i) (p[i].x * side)
+#define Y(i) (p[i].y * side)
+#define MX(i) ((X (i) + X (i + 1)) / 2)
+#define MY(i) ((Y (i) + Y (i + 1)) / 2)
+
+  if (n == 1)
+    {
+      cairo_arc (cr, X (0), Y (0), width * pen_scale (p[0].pressure) / 2, 0, 2 * G_PI);
+      cairo_fill (cr);
+      return;
+    }
+
+  if (uniform)
+    {
+      cairo_set_line_width (cr, width * pen_scale (p[0].pressure));
+      cairo_move_to (cr, X (0), Y (0));
+      cairo_line_to (cr, MX (0), MY (0));
+      for (guint i = 1; i + 1 < n; i++)
+        quad_to (cr, X (i), Y (i), MX (i), MY (i));
+      cairo_line_to (cr, X (n - 1), Y (n - 1));
+      cairo_stroke (cr);
+      return;
+    }
+
+  /* pieces between midpoints, each with the pressure of its control point */
+  cairo_set_line_width (cr, width * pen_scale (p[0].pressure));
+  cairo_move_to (cr, X (0), Y (0));
+  cairo_line_to (cr, MX (0), MY (0));
+  cairo_stroke (cr);
+  for (guint i = 1; i + 1 < n; i++)
+    {
+      cairo_set_line_width (cr, width * pen_scale (p[i].pressure));
+      cairo_move_to (cr, MX (i - 1), MY (i - 1));
+      quad_to (cr, X (i), Y (i), MX (i), MY (i));
+      cairo_stroke (cr);
+    }
+  cairo_set_line_width (cr, width * pen_scale (p[n - 1].pressure));
+  cairo_move_to (cr, MX (n - 2), MY (n - 2));
+  cairo_line_to (cr, X (n - 1), Y (n - 1));
+  cairo_stroke (cr);
+
+#undef X
+#undef Y
+#undef MX
+#undef MY
+}
+
+static void
+draw_strokes (DpCanvas *self, cairo_t *cr, double side)
+{
+  double width = self->pen_width * side / DP_CANVAS_REFERENCE_SIDE;
+
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (guint s = 0; s < dp_strokes_get_n_strokes (self->strokes); s++)
+    {
+      guint n = 0;
+      const DpPoint *p = dp_strokes_get_stroke (self->strokes, s, &n);
+      draw_stroke (cr, p, n, side, width);
+    }
+}
+
+/* the image fitted inside the pad, keeping its aspect ratio */
+static void
+image_bounds (GdkTexture *image, const graphene_rect_t *pad, graphene_rect_t *out)
+{
+  double iw = gdk_texture_get_width (image), ih = gdk_texture_get_height (image);
+  double scale = MIN (pad->size.width / iw, pad->size.height / ih);
+
+  graphene_rect_init (out, pad->origin.x + (pad->size.width - iw * scale) / 2,
+                      pad->origin.y + (pad->size.height - ih * scale) / 2, iw * scale, ih * scale);
+}
+
+static GdkRGBA
+lookup_color (GtkWidget *widget, const char *name, const char *fallback)
+{
+  GdkRGBA color;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+  if (!gtk_style_context_lookup_color (context, name, &color))
+    gdk_rgba_parse (&color, fallback);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return color;
+}
+
+static void
+dp_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  DpCanvas *self = DP_CANVAS (widget);
+  graphene_rect_t pad;
+  GskRoundedRect rounded;
+  GdkRGBA ink;
+
+  dp_canvas_get_pad_bounds (self, &pad);
+  /* the pad follows the theme: the view colours (white/black in light, dark/light in dark) */
+  GdkRGBA paper = lookup_color (widget, "theme_base_color", "#ffffff");
+  GdkRGBA border = lookup_color (widget, "borders", "rgba(0,0,0,0.15)");
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &ink);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  gsk_rounded_rect_init_from_rect (&rounded, &pad, PAD_RADIUS);
+  gtk_snapshot_push_rounded_clip (snapshot, &rounded);
+  gtk_snapshot_append_color (snapshot, &paper, &pad);
+
+  if (self->image != NULL)
+    {
+      graphene_rect_t ib;
+      image_bounds (self->image, &pad, &ib);
+      gtk_snapshot_append_texture (snapshot, self->image, &ib);
+    }
+  else if (dp_strokes_is_empty (self->strokes))
+    {
+      /* a quiet hint in the middle of an empty pad */
+      PangoLayout *layout = gtk_widget_create_pango_layout (widget, _("Draw a digit here"));
+      int lw, lh;
+      GdkRGBA hint = ink;
+
+      hint.alpha *= 0.35;
+      pango_layout_get_pixel_size (layout, &lw, &lh);
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot,
+                              &GRAPHENE_POINT_INIT (pad.origin.x + (pad.size.width - lw) / 2,
+                                                    pad.origin.y + (pad.size.height - lh) / 2));
+      gtk_snapshot_append_layout (snapshot, layout, &hint);
+      gtk_snapshot_restore (snapshot);
+      g_object_unref (layout);
+    }
+
+  if (!dp_strokes_is_empty (self->strokes))
+    {
+      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &pad);
+      cairo_translate (cr, pad.origin.x, pad.origin.y);
+      gdk_cairo_set_source_rgba (cr, &ink);
+      draw_strokes (self, cr, pad.size.width);
+      cairo_destroy (cr);
+    }
+  gtk_snapshot_pop (snapshot);
+
+  float widths[4] = { 1, 1, 1, 1 };
+  GdkRGBA borders[4] = { border, border, border, border };
+  gtk_snapshot_append_border (snapshot, &rounded, widths, borders);
+}
+
+cairo_surface_t *
+dp_canvas_render (DpCanvas *self, int side)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), NULL);
+  g_return_val_if_fail (side > 0, NULL);
+
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, side, side);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  if (self->image != NULL)
+    {
+      /* GdkTexture → cairo: download as premultiplied ARGB32, which is cairo's layout */
+      int iw = gdk_texture_get_width (self->image), ih = gdk_texture_get_height (self->image);
+      cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, iw, ih);
+      graphene_rect_t pad, ib;
+
+      cairo_surface_flush (img);
+      gdk_texture_download (self->image, cairo_image_surface_get_data (img),
+                            cairo_image_surface_get_stride (img));
+      cairo_surface_mark_dirty (img);
+      graphene_rect_init (&pad, 0, 0, side, side);
+      image_bounds (self->image, &pad, &ib);
+      cairo_save (cr);
+      cairo_translate (cr, ib.origin.x, ib.origin.y);
+      cairo_scale (cr, ib.size.width / iw, ib.size.height / ih);
+      cairo_set_source_surface (cr, img, 0, 0);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_destroy (img);
+    }
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  draw_strokes (self, cr, side);
+  cairo_destroy (cr);
+  return surface;
+}
+
+/* --- input --------------------------------------------------------------------------------- */
+
+static void
+dp_canvas_add_point (DpCanvas *self, double wx, double wy, float pressure, guint32 time)
+{
+  graphene_rect_t pad;
+  DpPoint p;
+  guint n_strokes = dp_strokes_get_n_strokes (self->strokes);
+
+  dp_canvas_get_pad_bounds (self, &pad);
+  p.x = CLAMP ((wx - pad.origin.x) / pad.size.width, 0.0, 1.0);
+  p.y = CLAMP ((wy - pad.origin.y) / pad.size.height, 0.0, 1.0);
+  p.pressure = pressure;
+  p.time_ms = time;
+
+  /* drop samples closer than a pixel to the previous one: they add nothing but work */
+  if (n_strokes > 0)
+    {
+      guint n = 0;
+      const DpPoint *last = dp_strokes_get_stroke (self->strokes, n_strokes - 1, &n);
+      if (n > 0 && hypot ((p.x - last[n - 1].x) * pad.size.width,
+                          (p.y - last[n - 1].y) * pad.size.height) < 1.0)
+        return;
+    }
+  dp_strokes_add_point (self->strokes, &p);
+}
+
+static float
+event_pressure (GdkEvent *event)
+{
+  double pressure;
+  GdkDevice *device = event ? gdk_event_get_device (event) : NULL;
+
+  /* a mouse reports no pressure, and some drivers report 0 for "none": only trust pens */
+  if (device != NULL && gdk_device_get_source (device) == GDK_SOURCE_PEN
+      && gdk_event_get_axis (event, GDK_AXIS_PRESSURE, &pressure))
+    return (float) CLAMP (pressure, 0.0, 1.0);
+  return 1.f;
+}
+
+static void
+on_drag_begin_cb (GtkGestureDrag *gesture, double x, double y, DpCanvas *self)
+{
+  graphene_rect_t pad;
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (gesture));
+
+  g_assert (DP_IS_CANVAS (self));
+
+  dp_canvas_get_pad_bounds (self, &pad);
+  if (!graphene_rect_contains_point (&pad, &GRAPHENE_POINT_INIT (x, y)))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+
+  /* drawing over an opened image starts a new drawing */
+  g_clear_object (&self->image);
+  self->drawing = TRUE;
+  self->start_x = x;
+  self->start_y = y;
+  dp_strokes_begin (self->strokes);
+  dp_canvas_add_point (self, x, y, event_pressure (event), event ? gdk_event_get_time (event) : 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+on_drag_update_cb (GtkGestureDrag *gesture, double dx, double dy, DpCanvas *self)
+{
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (gesture));
+  double wx = self->start_x + dx, wy = self->start_y + dy;
+
+  g_assert (DP_IS_CANVAS (self));
+  if (!self->drawing)
+    return;
+
+  if (event != NULL && gdk_event_get_event_type (event) == GDK_MOTION_NOTIFY)
+    {
+      guint n_history = 0;
+      GdkTimeCoord *history = gdk_event_get_history (event, &n_history);
+      double ex, ey;
+
+      /* history samples are in surface coordinates: shift them by the offset between this
+       * event's surface position and its widget position */
+      if (history != NULL && gdk_event_get_position (event, &ex, &ey))
+        {
+          double ox = wx - ex, oy = wy - ey;
+          for (guint i = 0; i < n_history; i++)
+            {
+              GdkTimeCoord *c = &history[i];
+              float pressure = 1.f;
+              if ((c->flags & GDK_AXIS_FLAG_PRESSURE)
+                  && gdk_device_get_source (gdk_event_get_device (event)) == GDK_SOURCE_PEN)
+                pressure = (float) CLAMP (c->axes[GDK_AXIS_PRESSURE], 0.0, 1.0);
+              dp_canvas_add_point (self, c->axes[GDK_AXIS_X] + ox, c->axes[GDK_AXIS_Y] + oy,
+                                   pressure, c->time);
+            }
+        }
+      g_free (history);
+    }
+  dp_canvas_add_point (self, wx, wy, event_pressure (event), event ? gdk_event_get_time (event) : 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+on_drag_end_cb (GtkGestureDrag *gesture, double dx, double dy, DpCanvas *self)
+{
+  g_assert (DP_IS_CANVAS (self));
+  if (!self->drawing)
+    return;
+
+  self->drawing = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+  g_signal_emit (self, signals[STROKE_FINISHED], 0);
+}
+
+static gboolean
+on_drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, DpCanvas *self)
+{
+  g_assert (DP_IS_CANVAS (self));
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+      gboolean ok = files != NULL;
+      if (ok)
+        g_signal_emit (self, signals[FILE_DROPPED], 0, files->data);
+      g_slist_free (files);
+      return ok;
+    }
+  return FALSE;
+}
+
+/* --- public -------------------------------------------------------------------------------- */
+
+const DpStrokes *
+dp_canvas_get_strokes (DpCanvas *self)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), NULL);
+  return self->strokes;
+}
+
+gboolean
+dp_canvas_is_empty (DpCanvas *self)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), TRUE);
+  return self->image == NULL && dp_strokes_is_empty (self->strokes);
+}
+
+gboolean
+dp_canvas_is_drawing (DpCanvas *self)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), FALSE);
+  return self->drawing;
+}
+
+void
+dp_canvas_undo (DpCanvas *self)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+
+  if (self->drawing || dp_strokes_get_n_strokes (self->strokes) == 0)
+    return;
+  dp_strokes_undo (self->strokes);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+dp_canvas_clear (DpCanvas *self)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+
+  if (self->drawing)
+    return;
+  dp_strokes_clear (self->strokes);
+  g_clear_object (&self->image);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+dp_canvas_set_image (DpCanvas *self, GdkTexture *image)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+  g_return_if_fail (image == NULL || GDK_IS_TEXTURE (image));
+
+  dp_strokes_clear (self->strokes);
+  g_set_object (&self->image, image);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+GdkTexture *
+dp_canvas_get_image (DpCanvas *self)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), NULL);
+  return self->image;
+}
+
+double
+dp_canvas_get_pen_width (DpCanvas *self)
+{
+  g_return_val_if_fail (DP_IS_CANVAS (self), 0);
+  return self->pen_width;
+}
+
+void
+dp_canvas_set_pen_width (DpCanvas *self, double width)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+
+  width = CLAMP (width, 1.0, 100.0);
+  if (width == self->pen_width)
+    return;
+  self->pen_width = width;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEN_WIDTH]);
+}
+
+/* --- GObject ------------------------------------------------------------------------------- */
+
+static void
+dp_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum,
+                   int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = 200;
+  *natural = 480;
+}
+
+static void
+dp_canvas_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DpCanvas *self = DP_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_PEN_WIDTH:
+      g_value_set_double (value, self->pen_width);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dp_canvas_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  DpCanvas *self = DP_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_PEN_WIDTH:
+      dp_canvas_set_pen_width (self, g_value_get_double (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dp_canvas_finalize (GObject *object)
+{
+  DpCanvas *self = DP_CANVAS (object);
+
+  g_clear_pointer (&self->strokes, dp_strokes_free);
+  g_clear_object (&self->image);
+  G_OBJECT_CLASS (dp_canvas_parent_class)->finalize (object);
+}
+
+static void
+dp_canvas_class_init (DpCanvasClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dp_canvas_get_property;
+  object_class->set_property = dp_canvas_set_property;
+  object_class->finalize = dp_canvas_finalize;
+  widget_class->snapshot = dp_canvas_snapshot;
+  widget_class->measure = dp_canvas_measure;
+
+  properties[PROP_PEN_WIDTH] =
+    g_param_spec_double ("pen-width", NULL, NULL, 1.0, 100.0, 20.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* the strokes or the image changed (a point, a stroke's end, undo, clear, an image) */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* the pen was lifted */
+  signals[STROKE_FINISHED] = g_signal_new ("stroke-finished", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                           G_TYPE_NONE, 0);
+  /* a file was dropped on the pad; the owner decides what to do with it */
+  signals[FILE_DROPPED] = g_signal_new ("file-dropped", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_FILE);
+
+  gtk_widget_class_set_css_name (widget_class, "dpcanvas");
+}
+
+static void
+dp_canvas_init (DpCanvas *self)
+{
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+  self->strokes = dp_strokes_new ();
+  self->pen_width = 20.0;
+
+  /* button 0: mouse buttons, touch and stylus alike */
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+}
+
+GtkWidget *
+dp_canvas_new (void)
+{
+  return g_object_new (DP_TYPE_CANVAS, NULL);
+}

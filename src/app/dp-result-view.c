@@ -1,1 +1,229 @@
-/* dp-result-view.c: to be written */
+/* dp-result-view.c: shows one prediction. The verdict, the bars and the preview change together
+ * in set_result(); the preview is drawn with nearest-neighbour sampling so each of the 28×28
+ * pixels stays a crisp square (GtkPicture would smooth it). */
+#include "dp-result-view.h"
+
+#include <glib/gi18n.h>
+
+#include "network.h"
+
+struct _DpResultView
+{
+  GtkWidget parent_instance;
+
+  GtkStack *state_stack;
+  GtkLabel *digit_label;
+  GtkLabel *verdict_label;
+  GtkLabel *detail_label;
+  GtkGrid *bars_grid;
+  GtkDrawingArea *preview;
+
+  GtkLevelBar *bars[DP_N_CLASSES];
+  GtkLabel *digits[DP_N_CLASSES];
+  GtkLabel *percents[DP_N_CLASSES];
+
+  gboolean has_result;
+  float input[DP_INPUT_SIZE]; /* (28, 28) */
+  float probs[DP_N_CLASSES];
+};
+
+G_DEFINE_FINAL_TYPE (DpResultView, dp_result_view, GTK_TYPE_WIDGET)
+
+gboolean
+dp_result_is_unsure (const float *probs, int *best, int *runner_up)
+{
+  int b = 0, r = 1;
+
+  if (probs[1] > probs[0])
+    b = 1, r = 0;
+  for (int i = 2; i < DP_N_CLASSES; i++)
+    if (probs[i] > probs[b])
+      r = b, b = i;
+    else if (probs[i] > probs[r])
+      r = i;
+  if (best)
+    *best = b;
+  if (runner_up)
+    *runner_up = r;
+  return probs[b] < DP_UNSURE_THRESHOLD || probs[b] - probs[r] < DP_UNSURE_MARGIN;
+}
+
+static void
+preview_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+{
+  DpResultView *self = DP_RESULT_VIEW (user_data);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, DP_IMAGE_SIDE,
+                                                         DP_IMAGE_SIDE);
+  guint8 *data;
+  int stride = cairo_image_surface_get_stride (surface);
+  int side = MIN (width, height);
+
+  /* as MNIST stores it: white ink (1.0) on black */
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  for (int y = 0; y < DP_IMAGE_SIDE; y++)
+    {
+      guint32 *row = (guint32 *) (data + y * stride);
+      for (int x = 0; x < DP_IMAGE_SIDE; x++)
+        {
+          float v = self->has_result ? self->input[y * DP_IMAGE_SIDE + x] : 0.f;
+          guint32 g = (guint32) (CLAMP (v, 0.f, 1.f) * 255.f + 0.5f);
+          row[x] = (g << 16) | (g << 8) | g;
+        }
+    }
+  cairo_surface_mark_dirty (surface);
+
+  cairo_save (cr);
+  cairo_scale (cr, (double) side / DP_IMAGE_SIDE, (double) side / DP_IMAGE_SIDE);
+  cairo_set_source_surface (cr, surface, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (surface);
+}
+
+void
+dp_result_view_set_result (DpResultView *self, const float *input, const float *probs)
+{
+  int best, runner_up;
+  gboolean unsure;
+  char text[64];
+
+  g_return_if_fail (DP_IS_RESULT_VIEW (self));
+  g_return_if_fail (input != NULL && probs != NULL);
+
+  memcpy (self->input, input, sizeof self->input);
+  memcpy (self->probs, probs, sizeof self->probs);
+  self->has_result = TRUE;
+  unsure = dp_result_is_unsure (probs, &best, &runner_up);
+
+  g_snprintf (text, sizeof text, "%d", best);
+  gtk_label_set_label (self->digit_label, text);
+  if (unsure)
+    {
+      g_autofree char *detail = g_strdup_printf (_("Maybe %d (%.0f %%), or %d (%.0f %%)"), best,
+                                                 100.0 * probs[best], runner_up,
+                                                 100.0 * probs[runner_up]);
+      gtk_label_set_label (self->verdict_label, _("Not sure"));
+      gtk_label_set_label (self->detail_label, detail);
+      gtk_widget_add_css_class (GTK_WIDGET (self->digit_label), "unsure");
+      gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), "warning");
+    }
+  else
+    {
+      g_autofree char *verdict = g_strdup_printf (_("%.1f %% confident"), 100.0 * probs[best]);
+      g_autofree char *detail = g_strdup_printf (_("Next best: %d (%.1f %%)"), runner_up,
+                                                 100.0 * probs[runner_up]);
+      gtk_label_set_label (self->verdict_label, verdict);
+      gtk_label_set_label (self->detail_label, detail);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->digit_label), "unsure");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), "warning");
+    }
+
+  for (int i = 0; i < DP_N_CLASSES; i++)
+    {
+      g_snprintf (text, sizeof text, "%.1f %%", 100.0 * probs[i]);
+      gtk_level_bar_set_value (self->bars[i], CLAMP (probs[i], 0.f, 1.f));
+      gtk_label_set_label (self->percents[i], text);
+      if (i == best)
+        {
+          gtk_widget_add_css_class (GTK_WIDGET (self->bars[i]), "winner");
+          gtk_widget_add_css_class (GTK_WIDGET (self->digits[i]), "winner");
+          gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "winner");
+        }
+      else
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->bars[i]), "winner");
+          gtk_widget_remove_css_class (GTK_WIDGET (self->digits[i]), "winner");
+          gtk_widget_remove_css_class (GTK_WIDGET (self->percents[i]), "winner");
+        }
+    }
+
+  gtk_stack_set_visible_child_name (self->state_stack, "result");
+  gtk_widget_queue_draw (GTK_WIDGET (self->preview));
+}
+
+void
+dp_result_view_clear (DpResultView *self)
+{
+  g_return_if_fail (DP_IS_RESULT_VIEW (self));
+
+  self->has_result = FALSE;
+  for (int i = 0; i < DP_N_CLASSES; i++)
+    {
+      gtk_level_bar_set_value (self->bars[i], 0.0);
+      gtk_label_set_label (self->percents[i], "–");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->bars[i]), "winner");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->digits[i]), "winner");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->percents[i]), "winner");
+    }
+  gtk_stack_set_visible_child_name (self->state_stack, "empty");
+  gtk_widget_queue_draw (GTK_WIDGET (self->preview));
+}
+
+static void
+dp_result_view_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_RESULT_VIEW);
+  G_OBJECT_CLASS (dp_result_view_parent_class)->dispose (object);
+}
+
+static void
+dp_result_view_class_init (DpResultViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dp_result_view_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/digitpad/Digitpad/ui/dp-result-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, state_stack);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, digit_label);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, verdict_label);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, bars_grid);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, preview);
+  gtk_widget_class_set_css_name (widget_class, "dpresultview");
+}
+
+static void
+dp_result_view_init (DpResultView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* the ten rows are alike: built here rather than spelled out ten times in the template */
+  for (int i = 0; i < DP_N_CLASSES; i++)
+    {
+      char digit[2] = { (char) ('0' + i), 0 };
+
+      self->digits[i] = GTK_LABEL (gtk_label_new (digit));
+      gtk_widget_add_css_class (GTK_WIDGET (self->digits[i]), "numeric");
+      gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->digits[i]), 0, i, 1, 1);
+
+      self->bars[i] = GTK_LEVEL_BAR (gtk_level_bar_new_for_interval (0.0, 1.0));
+      /* one colour for every bar, the winner's apart: drop the low/high/full offsets */
+      gtk_level_bar_remove_offset_value (self->bars[i], GTK_LEVEL_BAR_OFFSET_LOW);
+      gtk_level_bar_remove_offset_value (self->bars[i], GTK_LEVEL_BAR_OFFSET_HIGH);
+      gtk_level_bar_remove_offset_value (self->bars[i], GTK_LEVEL_BAR_OFFSET_FULL);
+      gtk_widget_set_hexpand (GTK_WIDGET (self->bars[i]), TRUE);
+      gtk_widget_set_valign (GTK_WIDGET (self->bars[i]), GTK_ALIGN_CENTER);
+      gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->bars[i]), 1, i, 1, 1);
+
+      self->percents[i] = GTK_LABEL (gtk_label_new ("–"));
+      gtk_label_set_xalign (self->percents[i], 1.0);
+      gtk_label_set_width_chars (self->percents[i], 7);
+      gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "numeric");
+      gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "caption");
+      gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->percents[i]), 2, i, 1, 1);
+    }
+
+  gtk_drawing_area_set_draw_func (self->preview, preview_draw, self, NULL);
+  dp_result_view_clear (self);
+}
+
+GtkWidget *
+dp_result_view_new (void)
+{
+  return g_object_new (DP_TYPE_RESULT_VIEW, NULL);
+}

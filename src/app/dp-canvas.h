@@ -1,0 +1,38 @@
+/* dp-canvas.h: DpCanvas, the square drawing pad. It keeps strokes as vectors in 0..1 of the
+ * pad (DpStrokes from the engine), draws them smoothly, and tells its owner when they change.
+ * It knows nothing of the network. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "preprocess.h"
+
+G_BEGIN_DECLS
+
+#define DP_TYPE_CANVAS (dp_canvas_get_type ())
+G_DECLARE_FINAL_TYPE (DpCanvas, dp_canvas, DP, CANVAS, GtkWidget)
+
+#define DP_CANVAS_REFERENCE_SIDE 400.0 /* pen-width is in pixels of a pad this wide */
+
+GtkWidget       *dp_canvas_new             (void);
+
+const DpStrokes *dp_canvas_get_strokes     (DpCanvas *self);
+gboolean         dp_canvas_is_empty        (DpCanvas *self); /* no stroke and no image */
+gboolean         dp_canvas_is_drawing      (DpCanvas *self); /* a stroke is under way */
+void             dp_canvas_undo            (DpCanvas *self);
+void             dp_canvas_clear           (DpCanvas *self);
+
+/* An opened image, shown on the pad until the next stroke, Clear, or another image. */
+void             dp_canvas_set_image       (DpCanvas *self, GdkTexture *image);
+GdkTexture      *dp_canvas_get_image       (DpCanvas *self);
+
+double           dp_canvas_get_pen_width   (DpCanvas *self);
+void             dp_canvas_set_pen_width   (DpCanvas *self, double width);
+
+/* The pad's square in the canvas' own coordinates (for the tests' layout log). */
+void             dp_canvas_get_pad_bounds  (DpCanvas *self, graphene_rect_t *bounds);
+
+/* The drawing as a side × side image: black ink on white, the image (if any) underneath. */
+cairo_surface_t *dp_canvas_render          (DpCanvas *self, int side);
+
+G_END_DECLS
