@@ -7,6 +7,7 @@
 #   BUILD/tests/fuzz/fuzz-<target> FILE
 # then copy it into tests/fuzz/regressions/<target>/ with the fix.
 #   tests/fuzz/run-fuzz.sh [BUILD_DIR [SECONDS [TARGET…]]]
+# SECONDS = 0 only sets up and builds the targets (tests/run-all.sh then runs the 'fuzz' suite).
 set -uo pipefail
 build=${1:-build-fuzz}
 seconds=${2:-60}
@@ -25,6 +26,8 @@ for t in "${targets[@]}"; do
   meson compile -C "$build" "tests/fuzz/fuzz-$t" >/dev/null \
     || { echo "run-fuzz: building fuzz-$t failed"; exit 1; }
 done
+
+[ "$seconds" -gt 0 ] || exit 0
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
