@@ -117,8 +117,8 @@ dp_train_preset (const char *name, DpTrainConfig *out, GError **error)
       c.lr = 1e-3;
       c.schedule = DP_SCHEDULE_COSINE;
       c.batch = 128;
-      c.epochs = 30;
-      c.dropout = 0.25;
+      c.epochs = 100;
+      c.dropout = 0.2;
       c.augment = TRUE;
     }
   else
