@@ -154,6 +154,25 @@ dp_network_get_meta (const DpNetwork *net, const char *key)
 
 /* ---------- layer kernels ---------- */
 
+/* The elementwise passes stream (B, width) matrices between GEMMs: built for AVX2 where the CPU
+ * has it (the loader picks one), baseline SSE2 elsewhere. */
+#define DP_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+
+/* Z (B, out) = relu(Z + b), b (out) */
+DP_CLONES static void
+bias_relu (float *restrict Z, const float *restrict b, int B, int out)
+{
+  for (int r = 0; r < B; r++)
+    {
+      float *z = Z + (gsize) r * out;
+      for (int j = 0; j < out; j++)
+        {
+          float v = z[j] + b[j];
+          z[j] = v > 0.0f ? v : 0.0f;
+        }
+    }
+}
+
 /* Z = A·Wᵀ + b, then the activation, in place. A (B, in), W (out, in), Z (B, out).
  * The bias and the activation are one pass over Z after the GEMM (beta = 0). */
 static void
@@ -163,6 +182,11 @@ dense_forward (const float *A, const float *W, const float *b, float *Z, int B, 
   /* Z = A·Wᵀ   A (B, in), W (out, in), Z (B, out) */
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in,
                1.0f, A, in, W, in, 0.0f, Z, out);
+  if (kind == DP_ACTIVATION_RELU)
+    {
+      bias_relu (Z, b, B, out);
+      return;
+    }
   for (int r = 0; r < B; r++)
     {
       float *z = Z + (gsize) r * out;
@@ -448,6 +472,30 @@ dp_network_loss (const DpNetwork *net, const DpWorkspace *ws, const guint8 *labe
   return total;
 }
 
+/* db (out) += column sums of D (B, out) */
+DP_CLONES static void
+column_sums (float *restrict db, const float *restrict D, int B, int out)
+{
+  for (int r = 0; r < B; r++)
+    {
+      const float *d = D + (gsize) r * out;
+      for (int j = 0; j < out; j++)
+        db[j] += d[j];
+    }
+}
+
+/* P (n) = dA ⊙ [A > 0] ⊙ M; A holds relu(z)·mask, M (n) the mask or NULL */
+DP_CLONES static void
+relu_backward (float *restrict P, const float *restrict A, const float *restrict M, gsize n)
+{
+  if (M)
+    for (gsize i = 0; i < n; i++)
+      P[i] = A[i] > 0.0f ? P[i] * M[i] : 0.0f;
+  else
+    for (gsize i = 0; i < n; i++)
+      P[i] = A[i] > 0.0f ? P[i] : 0.0f;
+}
+
 void
 dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels, int B,
                      float scale, gboolean accumulate)
@@ -494,12 +542,7 @@ dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels
       /* db (+)= column sums of D */
       if (!accumulate)
         memset (db, 0, out * sizeof (float));
-      for (int r = 0; r < B; r++)
-        {
-          const float *d = D + (gsize) r * out;
-          for (int j = 0; j < out; j++)
-            db[j] += d[j];
-        }
+      column_sums (db, D, B, out);
 
       if (l == 1)
         break; /* the input needs no gradient */
@@ -517,8 +560,7 @@ dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels
       switch (net->activation)
         {
         case DP_ACTIVATION_RELU:
-          for (gsize i = 0; i < n; i++)
-            P[i] = Ah[i] > 0.0f ? P[i] * (M ? M[i] : 1.0f) : 0.0f;
+          relu_backward (P, Ah, M, n);
           break;
         case DP_ACTIVATION_SIGMOID:
           if (M)
