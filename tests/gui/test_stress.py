@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""test_stress.py: the window under abuse (issue 5), through real X input under Xvfb.
+
+- a thousand rapid strokes, sent in one burst: every one is kept, undo and clear still work;
+- one stroke of 100 000 pointer samples: the app stays responsive (a prediction, then Clear,
+  each within a time limit) and the pad can still be drawn on;
+- resizing the window again and again while predictions run: the drawing survives (strokes are
+  stored normalised) and predicts the same digit at the end;
+- quitting with Ctrl+Q in the middle of all this: a clean exit, status 0, within seconds.
+The app must never crash: its exit status and its log are checked at the end.
+
+Env: DIGITPAD_APP (the built app).
+"""
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guitest import Session, Tap  # noqa: E402
+
+PRED = r"prediction #(\d+): digit=(\d) .*trigger=%s strokes=(%s) .*total_ms=([-0-9.]+)"
+
+
+def xdo_chain(s, cmds, chunk=6000):
+    """Runs a long xdotool command list (a list of commands, each a list of words) in a few
+    invocations (argv stays well below ARG_MAX); the X server keeps the button state between
+    them."""
+    batch = []
+    for c in cmds:
+        batch += c
+        if len(batch) >= chunk:
+            _xdo(s, batch)
+            batch = []
+    if batch:
+        _xdo(s, batch)
+
+
+def _xdo(s, words):
+    try:
+        s.xdo(*words)
+    except RuntimeError as e:  # keep the message short: the command line is huge
+        raise RuntimeError(str(e)[-300:]) from None
+
+
+def seven(s, region=(0.2, 0.2, 0.6)):
+    s.drag_norm([(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)], region)
+
+
+def rapid_strokes(s, tap):
+    px, py, side = s.layout()["pad"]
+    cmds = []
+    n = 1000
+    for i in range(n):
+        # short strokes spread over the pad in a deterministic scatter
+        x = px + side * (0.1 + 0.8 * ((i * 37) % 101) / 100)
+        y = py + side * (0.1 + 0.8 * ((i * 61) % 103) / 102)
+        cmds.append(["mousemove", int(x), int(y), "mousedown", 1,
+                     "mousemove", int(x) + 6, int(y) + 3, "mousemove", int(x) + 12, int(y) + 1,
+                     "mouseup", 1])
+    mark = s.mark()
+    t0 = time.time()
+    xdo_chain(s, cmds, chunk=6000)
+    m = s.wait_for(r"stroke finished: strokes=%d\b" % n, timeout=60, since=mark)
+    took = time.time() - t0
+    tap.ok(m is not None, "1000 rapid strokes: all 1000 kept (%.1f s)" % took,
+           "last lines:\n" + "\n".join(s.log_text(mark).splitlines()[-5:]))
+    last = s.find_all(PRED % (r"\S+", r"\d+"), since=mark)
+    tap.ok(s.app.poll() is None, "1000 rapid strokes: the app is alive (%d predictions logged)" % len(last))
+    mark = s.mark()
+    s.key("ctrl+z")
+    tap.ok(s.wait_for(r"undo: strokes=%d\b" % (n - 1), timeout=10, since=mark) is not None,
+           "1000 rapid strokes: undo drops exactly one", s.log_text(mark))
+    mark = s.mark()
+    s.key("Delete")
+    tap.ok(s.wait_for(r"cleared", timeout=10, since=mark) is not None,
+           "1000 rapid strokes: clear", s.log_text(mark))
+
+
+def long_stroke(s, tap):
+    px, py, side = s.layout()["pad"]
+    n = 100000
+    # a zigzag scribble inside the pad, every sample at least 2 px from the last (the canvas
+    # drops samples closer than a pixel, so each of these is a real point)
+    cmds = [["mousemove", int(px + side * 0.1), int(py + side * 0.1), "mousedown", 1]]
+    x0, x1 = px + side * 0.1, px + side * 0.9
+    y0, y1 = py + side * 0.1, py + side * 0.9
+    x, y, dx, dy = x0, y0, 3.0, 0.0
+    rows = 0
+    for i in range(n):
+        x += dx
+        if x > x1 or x < x0:
+            dx = -dx
+            x += 2 * dx
+            rows += 1
+            y = y0 + ((rows * 2) % int(y1 - y0))
+        cmds.append(["mousemove", int(x), int(y)])
+    cmds.append(["mouseup", 1])
+    mark = s.mark()
+    t0 = time.time()
+    xdo_chain(s, cmds, chunk=30000)
+    sent = time.time() - t0
+    m = s.wait_for(r"stroke finished: strokes=1\b", timeout=60, since=mark)
+    finished = time.time() - t0
+    tap.ok(m is not None, "a 100 000-sample stroke: finished (sent in %.1f s, stroke done after %.1f s)"
+           % (sent, finished), s.log_text(mark)[-2000:])
+    p = s.wait_for(PRED % (r"\S+", "1"), timeout=30, since=mark)
+    if p is None:  # live mode off: ask for it
+        s.key("Return")
+        p = s.wait_for(PRED % (r"\S+", "1"), timeout=30, since=mark)
+    total_ms = float(p.group(4)) if p else -1
+    tap.ok(p is not None and total_ms < 1000,
+           "a 100 000-sample stroke: predicted, preprocess + inference + redraw %.0f ms (< 1000)" % total_ms,
+           s.log_text(mark)[-2000:])
+    # responsive: Clear goes through at once
+    mark = s.mark()
+    t1 = time.time()
+    s.key("Delete")
+    c = s.wait_for(r"cleared", timeout=20, since=mark)
+    took = time.time() - t1
+    tap.ok(c is not None and took < 3, "a 100 000-sample stroke: Clear answers in %.2f s (< 3)" % took)
+    # and drawing still works
+    mark = s.mark()
+    seven(s)
+    tap.ok(s.wait_for(r"stroke finished: strokes=1\b", timeout=10, since=mark) is not None,
+           "after the long stroke: a new stroke is drawn")
+    s.key("Delete")
+    s.wait_for(r"cleared", timeout=5, since=mark)
+
+
+def resize_during_predictions(s, tap):
+    mark = s.mark()
+    seven(s)
+    s.wait_for(r"stroke finished: strokes=1\b", timeout=10, since=mark)
+    s.wait_idle(quiet=0.5, timeout=10)
+    mark = s.mark()
+    s.key("Return")
+    first = s.wait_for(PRED % ("predict", "1"), timeout=10, since=mark)
+    tap.ok(first is not None, "resize: a first prediction", s.log_text(mark))
+    if first is None:
+        return
+    digit = first.group(2)
+    sizes = [(700, 600), (1300, 950), (520, 480), (1000, 700), (640, 900), (1200, 800)] * 3
+    mark = s.mark()
+    for w, h in sizes:
+        s.resize(w, h)
+        s.xdo("key", "--window", s.wid, "Return", check=False)  # a prediction while it relays out
+    s.wait_idle(quiet=0.5, timeout=10)
+    s.focus()
+    mark2 = s.mark()
+    s.key("Return")
+    last = s.wait_for(PRED % ("predict", r"\d+"), timeout=10, since=mark2)
+    layouts = s.find_all(r"layout: window=(\d+),(\d+)", since=mark)
+    tap.ok(s.app.poll() is None and len(layouts) >= 3,
+           "resize: %d relayouts during predictions, the app is alive" % len(layouts))
+    tap.ok(last is not None and last.group(2) == digit and last.group(3) == "1",
+           "resize: the drawing survives and predicts %s again" % digit,
+           "last: %s" % (last.group(0) if last else None))
+    s.key("Delete")
+
+
+def quit_while_busy(s, tap):
+    """Ctrl+Q while a burst of strokes is still being delivered."""
+    px, py, side = s.layout()["pad"]
+    cmds = []
+    for i in range(300):
+        x = px + side * (0.2 + 0.6 * ((i * 13) % 29) / 28)
+        y = py + side * (0.2 + 0.6 * ((i * 7) % 31) / 30)
+        cmds.append(["mousemove", int(x), int(y), "mousedown", 1,
+                     "mousemove", int(x) + 8, int(y) + 8, "mouseup", 1])
+    xdo_chain(s, cmds)
+    t0 = time.time()
+    status = s.quit_app(timeout=15)
+    took = time.time() - t0
+    tap.ok(status == 0, "Ctrl+Q amid a burst of strokes: exit status %s in %.1f s" % (status, took),
+           "\n".join(s.log_text().splitlines()[-10:]))
+
+
+def main():
+    tap = Tap()
+    with Session() as s:
+        for step in (rapid_strokes, long_stroke, resize_during_predictions):
+            try:
+                step(s, tap)
+            except Exception as e:  # a broken step is a failure, and the others still run
+                tap.ok(False, "%s: %s: %s" % (step.__name__, type(e).__name__, e))
+            if s.app.poll() is not None:
+                tap.ok(False, "the app died during %s (status %s)" % (step.__name__, s.app.returncode),
+                       "\n".join(s.log_text().splitlines()[-20:]))
+                return tap.done()
+        crit = s.find_all(r"CRITICAL|WARNING \*\*|Gtk-WARNING|GLib-WARNING")
+        tap.ok(not crit, "no GLib/GTK warnings or criticals in the log",
+               "\n".join(m.string for m in crit[:10]))
+        quit_while_busy(s, tap)
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
