@@ -1,7 +1,7 @@
 /* cmd-bench.c: `digitpad-cli bench`: how fast the engine trains and recognises.
  *
- * Training: one full epoch of dp_train_run (shuffle, gather, forward, backward, Adam) for
- * 784-100-10 and 784-800-10 ReLU/softmax at batch 128; samples/s and the GFLOP/s that implies,
+ * Training: one full epoch of dp_train_run (shuffle, gather, forward, backward, and a plain SGD
+ * or an Adam update) for 784-100-10 and 784-800-10 ReLU/softmax at batch 128; samples/s and the GFLOP/s that implies,
  * beside the GFLOP/s of plain cblas_sgemm calls of the same shapes measured in the same run (the
  * ceiling BLAS gives this machine), and their ratio. Inference: rendering a synthetic drawing
  * (dp_preprocess_strokes) plus one forward pass, median of many, in µs. Each figure is repeated
@@ -91,11 +91,13 @@ sgemm_rate (int h, int steps)
 
 /* one epoch of real training; seconds */
 static double
-epoch_time (int h, const DpDataset *train, int threads, GError **error)
+epoch_time (int h, DpOptimizerKind optimizer, const DpDataset *train, int threads,
+            GError **error)
 {
   DpTrainConfig c;
   dp_train_preset ("quick", &c, NULL);
   c.preset[0] = '\0';
+  c.optimizer = optimizer;
   c.n_hidden = 1;
   c.hidden[0] = h;
   c.batch = BATCH;
@@ -195,17 +197,19 @@ dp_cli_bench (int argc, char **argv)
   printf ("digitpad bench: %s, OpenBLAS %s (%s), %d BLAS thread%s, batch %d, %d repetitions\n",
           data ? "MNIST train (60000)" : "60000 noise images", openblas_get_config (),
           openblas_get_corename (), n_threads, n_threads == 1 ? "" : "s", BATCH, reps);
-  printf ("\ntraining (one epoch of dp_train_run: shuffle, gather, forward, backward, Adam)\n");
-  printf ("%-12s %10s %10s %12s %10s %12s %7s\n", "network", "epoch best", "median", "samples/s",
-          "GFLOP/s", "sgemm GF/s", "ratio");
-  const int hs[] = { 100, 800 };
+  printf ("\ntraining: one epoch of dp_train_run (shuffle, gather, forward, backward, update)\n");
+  printf ("%-12s %-5s %10s %10s %12s %9s %11s %6s\n", "network", "opt", "epoch best", "median",
+          "samples/s", "GFLOP/s", "sgemm GF/s", "ratio");
+  const int hs[] = { 100, 100, 800, 800 };
+  const DpOptimizerKind opts[] = { DP_OPTIMIZER_SGD, DP_OPTIMIZER_ADAM, DP_OPTIMIZER_SGD,
+                                   DP_OPTIMIZER_ADAM };
   for (guint k = 0; k < G_N_ELEMENTS (hs); k++)
     {
       int h = hs[k];
       double ep[8], gemm[8];
       for (int r = 0; r < reps; r++)
         {
-          ep[r] = epoch_time (h, train, threads, &error);
+          ep[r] = epoch_time (h, opts[k], train, threads, &error);
           if (ep[r] < 0)
             {
               dp_cli_error ("%s", error->message);
@@ -223,8 +227,9 @@ dp_cli_bench (int argc, char **argv)
       double med = median (ep, reps);
       double gf = train->n * train_flops_per_sample (h) / best / 1e9;
       g_autofree char *name = g_strdup_printf ("784-%d-10", h);
-      printf ("%-12s %9.3fs %9.3fs %12.0f %10.1f %12.1f %6.0f%%\n", name, best, med,
-              train->n / best, gf, gbest, 100.0 * gf / gbest);
+      printf ("%-12s %-5s %9.3fs %9.3fs %12.0f %9.1f %11.1f %5.0f%%\n", name,
+              dp_optimizer_to_string (opts[k]), best, med, train->n / best, gf, gbest,
+              100.0 * gf / gbest);
       fflush (stdout);
     }
 
