@@ -45,7 +45,11 @@ typedef struct
   gboolean augment;              /* random affine + elastic distortions each epoch */
   guint64 seed;
   int limit;                     /* train on the first N images; 0 = all */
-  int threads;                   /* compute threads; 0 = as many as cores */
+  int threads;                   /* compute threads; 0 = as many as cores. They are OpenBLAS's
+                                    threads (set process-wide for the run, restored after); the
+                                    engine starts no other compute thread. A GUI should pass 1 so
+                                    that its own thread keeps a core (about 1.35× slower on 2 cores
+                                    for Quick, measured) */
 } DpTrainConfig;
 
 /* "classic", "tiny", "deep", "quick", "best" */
