@@ -31,8 +31,9 @@ import zlib
 SOURCE_DIR = os.environ.get(
     "DIGITPAD_SOURCE_DIR",
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-CLI = os.environ.get("DIGITPAD_CLI") or os.path.join(SOURCE_DIR, "build", "src", "cli",
-                                                     "digitpad-cli")
+# absolute: some cases run the CLI from another working directory
+CLI = os.path.abspath(os.environ.get("DIGITPAD_CLI")
+                      or os.path.join(SOURCE_DIR, "build", "src", "cli", "digitpad-cli"))
 
 
 def find_mnist():
