@@ -12,6 +12,7 @@
 
 #include "dp-canvas.h"
 #include "dp-result-view.h"
+#include "dp-train-page.h"
 #include "engine.h"
 
 #define LIVE_INTERVAL_US (100 * 1000) /* predictions while drawing: at most one per 100 ms */
@@ -751,6 +752,7 @@ dp_window_class_init (DpWindowClass *klass)
 
   g_type_ensure (DP_TYPE_CANVAS);
   g_type_ensure (DP_TYPE_RESULT_VIEW);
+  g_type_ensure (DP_TYPE_TRAIN_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/digitpad/Digitpad/ui/dp-window.ui");
