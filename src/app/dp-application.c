@@ -34,11 +34,14 @@ dp_application_find_settings (void)
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr (GSettingsSchema) schema = NULL;
 
+  const char *from = "installed";
+
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
 #ifdef DP_SCHEMA_BUILD_DIR
   if (schema == NULL)
     {
+      from = DP_SCHEMA_BUILD_DIR;
       g_autoptr (GError) error = NULL;
       g_autoptr (GSettingsSchemaSource) build_source =
         g_settings_schema_source_new_from_directory (DP_SCHEMA_BUILD_DIR, source, FALSE, &error);
@@ -53,6 +56,7 @@ dp_application_find_settings (void)
       g_debug ("settings: schema %s not found, using defaults (nothing is remembered)", APP_ID);
       return NULL;
     }
+  g_debug ("settings: schema %s from %s", APP_ID, from);
   return g_settings_new_full (schema, NULL, NULL);
 }
 
@@ -406,11 +410,13 @@ dp_application_startup (GApplication *app)
 
   self->settings = dp_application_find_settings ();
 
+  /* read before the built-in model is set, which forgets the last one */
+  g_auto (GStrv) last = self->settings ? g_settings_get_strv (self->settings, "last-model") : NULL;
+
   if (!dp_application_reset_model (self, &error))
     g_critical ("the built-in model does not load: %s", error->message);
 
   /* the last model the user loaded, if any; the built-in one serves until it is read */
-  g_auto (GStrv) last = self->settings ? g_settings_get_strv (self->settings, "last-model") : NULL;
   if (last != NULL && last[0] != NULL)
     dp_application_load_model_async (self, (const char *const *) last, NULL,
                                      on_last_model_loaded_cb, NULL);

