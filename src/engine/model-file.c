@@ -31,6 +31,9 @@
                       "to 20 px, centre of mass at pixel (14, 14)"
 /* the safetensors reference implementation's own limit on the header */
 #define MAX_HEADER_LEN (100u << 20)
+/* 64 M parameters, far beyond any MLP for 28×28 digits: a bigger file (or /dev/zero) is refused
+ * before it is read into memory */
+#define MAX_MODEL_BYTES (256u << 20)
 
 /* keys the writer derives from the network itself; anything else in metadata is kept as is */
 static const char *const derived_keys[] = {
@@ -568,6 +571,14 @@ dp_model_load (const char *path, GError **error)
       return NULL;
     }
   fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  if (S_ISREG (st.st_mode) && (guint64) st.st_size > MAX_MODEL_BYTES)
+    {
+      close (fd);
+      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a model file (%"
+                   G_GUINT64_FORMAT " MiB, at most %u)", name, (guint64) st.st_size >> 20,
+                   MAX_MODEL_BYTES >> 20);
+      return NULL;
+    }
   /* read to the end rather than trusting st_size (pipes, /proc files) */
   GByteArray *buf = g_byte_array_sized_new (S_ISREG (st.st_mode) ? (guint) MIN (st.st_size + 1, G_MAXUINT32) : 65536);
   guint8 chunk[65536];
@@ -586,11 +597,12 @@ dp_model_load (const char *path, GError **error)
         }
       if (got == 0)
         break;
-      if (buf->len + (guint64) got > G_MAXUINT32)
+      if (buf->len + (guint64) got > MAX_MODEL_BYTES)
         {
           close (fd);
           g_byte_array_unref (buf);
-          g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a model file", name);
+          g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a model file (over %u "
+                       "MiB)", name, MAX_MODEL_BYTES >> 20);
           return NULL;
         }
       g_byte_array_append (buf, chunk, (guint) got);

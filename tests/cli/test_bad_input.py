@@ -132,13 +132,16 @@ def run(args):
                 seconds, usage.ru_maxrss / 1024)
 
 
-def expect_failure(args, named, pattern):
+def expect_failure(args, named, pattern, max_rss_mb=None):
     """Exit 1, one line on stderr naming `named` (a path: its basename must appear) and matching
-    pattern (case-insensitive). Returns a list of problems (empty = pass)."""
+    pattern (case-insensitive), and with max_rss_mb, a peak memory below it. Returns a list of
+    problems (empty = pass)."""
     code, out, err, seconds, rss = run(args)
     problems = []
     if code is None:
         return [f"hung: killed after {TIMEOUT:.0f} s"]
+    if max_rss_mb is not None and rss > max_rss_mb:
+        problems.append(f"peak memory {rss:.0f} MiB, limit {max_rss_mb} MiB")
     if code != 1:
         problems.append(f"exit status {code}, expected 1" + (" (killed by a signal)" if code < 0 else ""))
     lines = [l for l in err.splitlines() if l.strip()]
@@ -332,6 +335,27 @@ def model_fifo():
     os.mkfifo(p)
     return "model: a FIFO in place of the model (must not block)", \
         expect_failure(["predict", p, GOOD_IMAGE], p, r"empty|not a (regular )?file|fifo|pipe|special")
+
+
+@case
+def model_device():
+    p = path("models/dev-zero.safetensors")
+    os.symlink("/dev/zero", p)
+    return "model: /dev/zero in place of the model (no endless read)", \
+        expect_failure(["predict", p, GOOD_IMAGE], p, r"too large|not a (regular )?file|device",
+                       max_rss_mb=HUGE_RSS_LIMIT_MB)
+
+
+@case
+def model_huge_file():
+    p = path("models/huge.safetensors")
+    with open(p, "wb") as f:
+        f.write(good[:4096])
+        f.truncate(3 << 30)  # sparse: 3 GiB that take no disk
+    problems = expect_failure(["predict", p, GOOD_IMAGE], p, r"too large|header|offset|size",
+                              max_rss_mb=HUGE_RSS_LIMIT_MB)
+    os.unlink(p)
+    return "model: a 3 GiB file is refused without reading it all into memory", problems
 
 
 # --- Theta text ---------------------------------------------------------------------------------
