@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "error.h"
 
@@ -49,6 +50,14 @@ matrix_read (const char *path, Matrix *m, GError **error)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: not a regular file (a FIFO or a device?)",
                    name);
+      return FALSE;
+    }
+  /* numpy's %.18e text of a 784-1000-10 network is 20 MB; a bigger file is not read into memory */
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && st.st_size > (256 << 20))
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a Theta text file (%"
+                   G_GINT64_FORMAT " MiB, at most 256)", name, (gint64) st.st_size >> 20);
       return FALSE;
     }
   if (!g_file_get_contents (path, &text, &len, &local))

@@ -412,6 +412,21 @@ def theta_fifo():
     return "Theta: a FIFO in place of Theta1.txt (must not block)", problems
 
 
+@case
+def theta_huge():
+    d = path("theta-huge")
+    os.makedirs(d, exist_ok=True)
+    p1, p2, out = (os.path.join(d, n) for n in ("Theta1.txt", "Theta2.txt", "out.safetensors"))
+    with open(p1, "wb") as f:
+        f.write(T1)
+        f.truncate(3 << 30)  # sparse: 3 GiB that take no disk
+    open(p2, "wb").write(T2)
+    problems = expect_failure(["import-theta", p1, p2, "--out", out], p1, r"too large|NUL|not a text",
+                              max_rss_mb=HUGE_RSS_LIMIT_MB)
+    os.unlink(p1)
+    return "Theta: a 3 GiB Theta1.txt is refused without reading it all into memory", problems
+
+
 # --- images -------------------------------------------------------------------------------------
 def image_case(title, data, pattern, name=None):
     @case
