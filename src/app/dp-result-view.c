@@ -111,7 +111,10 @@ dp_result_view_set_result (DpResultView *self, const float *input, const float *
     }
   else
     {
-      g_autofree char *verdict = g_strdup_printf (_("%.1f %% confident"), 100.0 * probs[best]);
+      /* "100.0 %" would claim certainty the rounding made up */
+      g_autofree char *verdict = probs[best] >= 0.9995f
+                                   ? g_strdup (_("Over 99.9 % confident"))
+                                   : g_strdup_printf (_("%.1f %% confident"), 100.0 * probs[best]);
       g_autofree char *detail = g_strdup_printf (_("Next best: %d (%.1f %%)"), runner_up,
                                                  100.0 * probs[runner_up]);
       gtk_label_set_label (self->verdict_label, verdict);
