@@ -4,9 +4,9 @@
 Every hand-drawn stroke fixture (tests/fixtures/strokes, each digit 0-9 in three styles) is
 replayed as pointer drags on the pad and must be recognised by the built-in model, read back from
 the app's g_debug lines. Then: an empty pad (a hint, no prediction), undo, clear, live mode on/off,
-opening an image (as a command-line argument handed to the running instance: xdotool cannot drive
-a drag-and-drop, which needs a second X client speaking XDND), saving the drawing through the file
-chooser, loading a good and a bad model and a Theta1/Theta2 pair, resetting to the built-in model,
+opening an image (as a command-line argument handed to the running instance) and dropping one
+(dragged from a small GTK client, tests/gui/dnd-source.py, with real pointer moves), saving the
+drawing through the file chooser, loading a good and a bad model and a Theta1/Theta2 pair, resetting to the built-in model,
 and resizing the window with strokes on the pad.
 
 Env: DIGITPAD_APP (the built app), DIGITPAD_SOURCE_DIR (the source tree),
@@ -253,6 +253,7 @@ def main():
                    and got is not None and got.group(2) == "7",
                    "an image opened from the command line is shown and recognised as 7",
                    s.log_text(m))
+            drop_image(tap, s, png)
             bad_png = os.path.join(work, "not-an-image.png")
             with open(bad_png, "w") as f:
                 f.write("this is not a PNG\n")
@@ -360,6 +361,45 @@ def settings_session(tap, work):
         tap.ok(s.wait_for(r'model loaded: name="remembered.safetensors"', since=0, timeout=5)
                is not None, "the last model is loaded again")
         s.quit_app()
+
+
+def drop_image(tap, s, png):
+    """A real drag and drop: a small GTK client offers the file (as a file manager would) and
+    xdotool drags it from there onto the pad. Skipped without PyGObject for GTK 4."""
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import gi; gi.require_version('Gtk', '4.0')"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if probe.returncode != 0:
+        tap.skip("an image dropped on the pad is recognised", "no python3-gi / gir1.2-gtk-4.0")
+        return
+    s.key("Delete")
+    src = subprocess.Popen(["/usr/bin/python3", os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "dnd-source.py"), png], env=s.env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    s.procs.append(src)
+    wid = None
+    deadline = time.time() + 15
+    while wid is None and time.time() < deadline:
+        found = s.xdo("search", "--onlyvisible", "--name", "^Digitpad drag source$",
+                      check=False).split()
+        wid = found[-1] if found else None
+        time.sleep(0.1)
+    if wid is None:
+        tap.ok(False, "an image dropped on the pad is recognised", "no drag source window")
+        return
+    # beside the main window (no window manager places it)
+    _, _, mw, _ = s.window_geometry()
+    s.xdo("windowmove", "--sync", wid, mw + 20, 200, check=False)
+    time.sleep(0.3)
+    x, y, w, h = s.window_geometry(wid)
+    px, py, side = s.layout()["pad"]
+    m = s.mark()
+    s.drag([(x + w / 2, y + h / 2), (x + w / 2 - 30, y + h / 2), (px + side / 2, py + side / 2)],
+           step=10, delay_ms=10)
+    got = wait_pred(s, m, trigger="image", strokes="0")
+    tap.ok(s.wait_for(r"image opened: .*seven.png", since=m) is not None and got is not None
+           and got.group(2) == "7", "an image dropped on the pad is recognised as 7",
+           s.log_text(m))
+    s._kill(src)
 
 
 def wait_new_window(s, before, timeout=5.0):
