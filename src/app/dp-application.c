@@ -393,13 +393,10 @@ dp_application_startup (GApplication *app)
                                    app);
 
   static const struct { const char *action; const char *accels[3]; } accels[] = {
+    /* Enter, Delete, Escape, Ctrl+Z and [ ] belong to the Draw page only: DpWindow handles them
+     * after the focused widget (an entry on the Train page keeps its Delete and Enter) */
     { "app.quit", { "<Primary>q", NULL } },
-    { "win.predict", { "Return", "KP_Enter", NULL } },
-    { "win.undo", { "<Primary>z", NULL } },
-    { "win.clear", { "Delete", "Escape", NULL } },
     { "win.live-mode", { "<Primary>l", NULL } },
-    { "win.pen-thinner", { "bracketleft", NULL } },
-    { "win.pen-thicker", { "bracketright", NULL } },
     { "win.open-image", { "<Primary>o", NULL } },
     { "win.save-drawing", { "<Primary>s", NULL } },
     { "win.load-model", { "<Primary>m", NULL } },

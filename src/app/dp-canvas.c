@@ -313,6 +313,10 @@ on_drag_begin_cb (GtkGestureDrag *gesture, double x, double y, DpCanvas *self)
       return;
     }
 
+  /* the pad takes the keyboard focus, so Enter, Delete and Ctrl+Z reach the window's shortcuts
+   * rather than whatever button had it */
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+
   /* drawing over an opened image starts a new drawing */
   g_clear_object (&self->image);
   self->drawing = TRUE;
@@ -581,6 +585,7 @@ dp_canvas_init (DpCanvas *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);

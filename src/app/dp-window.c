@@ -43,6 +43,7 @@ struct _DpWindow
   DpCanvas *canvas;
   DpResultView *result_view;
   GtkAdjustment *pen_adjustment;
+  GtkScale *pen_scale;
   GtkMenuButton *model_button;
   GtkLabel *model_button_label;
   GtkLabel *model_label;
@@ -561,6 +562,45 @@ on_live_mode_state_cb (GActionGroup *group, const char *name, GVariant *state, D
   g_debug ("live mode: %s", g_variant_get_boolean (state) ? "on" : "off");
 }
 
+/* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than
+ * among the application's accelerators (which run first, in the capture phase), so a focused
+ * entry or button keeps its own Enter, Delete and Ctrl+Z, and they do nothing on another page. */
+static gboolean
+on_draw_shortcut_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (widget);
+  const char *action = user_data;
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "draw") != 0)
+    return FALSE;
+  if (!g_action_group_get_action_enabled (G_ACTION_GROUP (self), action))
+    return TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (self), action, NULL);
+  return TRUE;
+}
+
+static void
+dp_window_add_draw_shortcuts (DpWindow *self)
+{
+  static const struct { const char *trigger; const char *action; } keys[] = {
+    { "Return|KP_Enter", "predict" },
+    { "<Control>z", "undo" },
+    { "Delete|Escape", "clear" },
+    { "bracketleft", "pen-thinner" },
+    { "bracketright", "pen-thicker" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_shortcut_controller_add_shortcut (
+      GTK_SHORTCUT_CONTROLLER (controller),
+      gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].trigger),
+                        gtk_callback_action_new (on_draw_shortcut_cb, (gpointer) keys[i].action,
+                                                 NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
 /* --- layout log ---------------------------------------------------------------------------- */
 
 /* x,y,w,h of a widget in the window's surface, for the GUI tests to click on */
@@ -773,6 +813,7 @@ dp_window_class_init (DpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DpWindow, canvas);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, result_view);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, pen_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, DpWindow, pen_scale);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, model_button);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, model_button_label);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, model_label);
@@ -794,6 +835,13 @@ dp_window_init (DpWindow *self)
                                    self);
   g_object_bind_property (self->pen_adjustment, "value", self->canvas, "pen-width",
                           G_BINDING_SYNC_CREATE);
+  dp_window_add_draw_shortcuts (self);
+  /* the tools keep the keyboard focus where it was (on nothing, usually), so Enter predicts */
+  gtk_widget_set_focus_on_click (self->predict_button, FALSE);
+  gtk_widget_set_focus_on_click (self->undo_button, FALSE);
+  gtk_widget_set_focus_on_click (self->clear_button, FALSE);
+  gtk_widget_set_focus_on_click (self->live_switch, FALSE);
+  gtk_widget_set_focus_on_click (GTK_WIDGET (self->pen_scale), FALSE);
 
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed_cb), self);
   g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (on_canvas_stroke_finished_cb),
