@@ -127,6 +127,8 @@ struct _DpTrainPage
   GtkLabel *class_cells[11][5];   /* per digit, then the macro average */
   GCancellable *file_cancellable;
   char *last_layout;
+  GdkFrameClock *frame_clock;     /* while mapped */
+  gulong after_paint_id;
 };
 
 G_DEFINE_FINAL_TYPE (DpTrainPage, dp_train_page, GTK_TYPE_WIDGET)
@@ -285,7 +287,7 @@ log_layout (DpTrainPage *self)
     }
   if (g_strcmp0 (s->str, self->last_layout) != 0)
     {
-      g_debug ("train-layout:%s", s->str);
+      g_debug ("train-bounds:%s", s->str);
       g_free (self->last_layout);
       self->last_layout = g_strdup (s->str);
     }
@@ -297,21 +299,13 @@ on_scrolled_cb (GtkAdjustment *adj, DpTrainPage *self)
   log_layout (self);
 }
 
-static gboolean
-log_layout_idle_cb (gpointer user_data)
+/* after each frame that was laid out: what moved (a row added, a button swapped) is logged
+ * once it is on screen; log_layout prints only what changed */
+static void
+on_after_paint_cb (GdkFrameClock *clock, DpTrainPage *self)
 {
-  DpTrainPage *self = user_data;
   if (!self->disposed)
     log_layout (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* after the next allocation: positions change without the adjustment noticing */
-static void
-queue_log_layout (DpTrainPage *self)
-{
-  g_idle_add_full (GDK_PRIORITY_REDRAW + 10, log_layout_idle_cb, g_object_ref (self),
-                   g_object_unref);
 }
 
 /* ---------- data ---------- */
@@ -426,6 +420,7 @@ on_download_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *dir = g_strdup (dp_mnist_download_get_directory (dl));
   g_clear_object (&self->download);
   g_clear_object (&self->download_cancellable);
+  g_application_release (g_application_get_default ());
   if (self->disposed)
     return;
   gtk_widget_set_visible (self->download_box, FALSE);
@@ -463,6 +458,7 @@ download_action (GtkWidget *widget, const char *name, GVariant *param)
   gtk_label_set_text (self->download_label, _("Connecting…"));
   gtk_widget_set_visible (self->download_box, TRUE);
   g_debug ("train: download into %s", dir);
+  g_application_hold (g_application_get_default ());
   dp_mnist_download_run_async (self->download, self->download_cancellable, on_download_done_cb,
                                g_object_ref (self));
   update_actions (self);
@@ -891,7 +887,6 @@ show_results (DpTrainPage *self)
     }
   gtk_label_set_text (self->file_status, "");
   gtk_revealer_set_reveal_child (self->gallery_revealer, FALSE);
-  queue_log_layout (self);
 }
 
 static void
@@ -969,7 +964,6 @@ start_action (GtkWidget *widget, const char *name, GVariant *param)
   dp_trainer_run_async (self->trainer, &self->run_config, self->data, on_train_done_cb,
                         g_object_ref (self));
   update_actions (self);
-  queue_log_layout (self);
 }
 
 static void
@@ -1178,7 +1172,13 @@ dp_train_page_map (GtkWidget *widget)
   DpTrainPage *self = DP_TRAIN_PAGE (widget);
   GTK_WIDGET_CLASS (dp_train_page_parent_class)->map (widget);
   /* 200 MB of images are only read once someone opens this page */
-  queue_log_layout (self);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  if (clock != NULL && self->after_paint_id == 0)
+    {
+      self->frame_clock = g_object_ref (clock);
+      self->after_paint_id = g_signal_connect (clock, "after-paint",
+                                               G_CALLBACK (on_after_paint_cb), self);
+    }
   if (!self->discovered)
     {
       self->discovered = TRUE;
@@ -1186,26 +1186,48 @@ dp_train_page_map (GtkWidget *widget)
     }
 }
 
+/* Stops everything the page started. Called when the page leaves its window (the window is
+ * being destroyed: GTK 4 disposes a widget only when its last reference goes, and a pending
+ * callback holds one) and again from dispose. */
 static void
-dp_train_page_dispose (GObject *object)
+dp_train_page_shutdown (DpTrainPage *self)
 {
-  DpTrainPage *self = DP_TRAIN_PAGE (object);
-
   if (!self->disposed)
     {
       self->disposed = TRUE;
       g_cancellable_cancel (self->load_cancellable);
       g_clear_object (&self->load_cancellable);
-      /* a download removes its temporary files when it completes: let it, on this context */
-      if (self->download != NULL)
-        {
-          g_cancellable_cancel (self->download_cancellable);
-          while (self->download != NULL)
-            g_main_context_iteration (NULL, TRUE);
-        }
+      /* a download removes its temporary files when it completes, which the application
+       * hold taken at its start lets happen after the window is gone */
+      g_cancellable_cancel (self->download_cancellable);
       g_signal_handlers_disconnect_by_data (self->trainer, self);
       dp_trainer_stop_and_wait (self->trainer);
     }
+}
+
+static void
+dp_train_page_unmap (GtkWidget *widget)
+{
+  DpTrainPage *self = DP_TRAIN_PAGE (widget);
+  if (self->after_paint_id != 0)
+    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+  GTK_WIDGET_CLASS (dp_train_page_parent_class)->unmap (widget);
+}
+
+static void
+dp_train_page_unroot (GtkWidget *widget)
+{
+  dp_train_page_shutdown (DP_TRAIN_PAGE (widget));
+  GTK_WIDGET_CLASS (dp_train_page_parent_class)->unroot (widget);
+}
+
+static void
+dp_train_page_dispose (GObject *object)
+{
+  DpTrainPage *self = DP_TRAIN_PAGE (object);
+
+  dp_train_page_shutdown (self);
   g_clear_object (&self->trainer);
   g_clear_pointer (&self->data, dp_mnist_data_unref);
   g_clear_pointer (&self->result_data, dp_mnist_data_unref);
@@ -1232,6 +1254,8 @@ dp_train_page_class_init (DpTrainPageClass *klass)
   object_class->dispose = dp_train_page_dispose;
   object_class->finalize = dp_train_page_finalize;
   widget_class->map = dp_train_page_map;
+  widget_class->unroot = dp_train_page_unroot;
+  widget_class->unmap = dp_train_page_unmap;
 
   g_type_ensure (DP_TYPE_CHART);
   g_type_ensure (DP_TYPE_CONFUSION_VIEW);

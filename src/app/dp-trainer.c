@@ -115,6 +115,10 @@ struct _DpTrainer
   GMutex lock;
   GArray *events;            /* of Event, not yet seen by the UI */
   GSource *idle;             /* the pending drain, or NULL */
+  GCond worker_cond;
+  gboolean worker_busy;      /* the worker is inside dp_train_run or the evaluation */
+
+  GApplication *held_app;    /* held while a run is in flight, so the main loop outlives it */
 
   /* stall measurement, main thread only */
   GSource *stall_timer;
@@ -231,20 +235,31 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   GError *error = NULL;
   DpTrainCallbacks callbacks = { on_progress, on_epoch_done, job };
 
+  DpTrainer *self = job->self;
+  DpTrainResult *result = NULL;
+
   DpNetwork *net = dp_train_run (&job->config, job->data->train, job->data->test, &callbacks,
                                  cancellable, &error);
-  if (net == NULL)
+  if (net != NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      /* the evaluation the results panel shows, here so the UI thread never runs it */
+      result = g_new0 (DpTrainResult, 1);
+      result->network = net;
+      result->predictions = g_new0 (guint8, job->data->test->n);
+      dp_metrics_evaluate (&result->metrics, net, job->data->test, result->predictions);
+      result->seconds = (g_get_monotonic_time () - job->t_start) / 1e6;
     }
-  /* the evaluation the results panel shows, here so the UI thread never runs it */
-  DpTrainResult *result = g_new0 (DpTrainResult, 1);
-  result->network = net;
-  result->predictions = g_new0 (guint8, job->data->test->n);
-  dp_metrics_evaluate (&result->metrics, net, job->data->test, result->predictions);
-  result->seconds = (g_get_monotonic_time () - job->t_start) / 1e6;
-  g_task_return_pointer (task, result, (GDestroyNotify) dp_train_result_free);
+
+  /* from here on the worker computes nothing: dp_trainer_stop_and_wait() may return */
+  g_mutex_lock (&self->lock);
+  self->worker_busy = FALSE;
+  g_cond_broadcast (&self->worker_cond);
+  g_mutex_unlock (&self->lock);
+
+  if (result != NULL)
+    g_task_return_pointer (task, result, (GDestroyNotify) dp_train_result_free);
+  else
+    g_task_return_error (task, error);
 }
 
 /* ---- stall measurement ---- */
@@ -351,6 +366,8 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_task_return_pointer (outer, result, (GDestroyNotify) dp_train_result_free);
   else
     g_task_return_error (outer, error);
+  if (self->held_app != NULL)
+    g_application_release (g_steal_pointer (&self->held_app));
 }
 
 void
@@ -382,8 +399,15 @@ dp_trainer_run_async (DpTrainer *self, const DpTrainConfig *config, DpMnistData 
   g_main_context_unref (self->context);
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
+  self->worker_busy = TRUE;
   set_running (self, TRUE);
   stall_start (self);
+  /* Quitting mid-run closes the window at once (its dispose stops the worker), but the run's
+   * completion still has to be dispatched, freeing its network and task: the hold keeps the
+   * main loop turning until then. */
+  self->held_app = g_application_get_default ();
+  if (self->held_app != NULL)
+    g_application_hold (self->held_app);
 
   g_autoptr (GTask) inner = g_task_new (self, self->cancellable, on_worker_done_cb,
                                         g_steal_pointer (&outer));
@@ -429,9 +453,12 @@ dp_trainer_stop_and_wait (DpTrainer *self)
     return;
   dp_trainer_stop (self);
   gint64 t0 = g_get_monotonic_time ();
-  /* the worker returns within a batch; its completion is dispatched on this context */
-  while (self->running)
-    g_main_context_iteration (self->context, TRUE);
+  /* The engine checks the cancellable every batch. No main-loop iteration here: this runs in
+   * dispose, with half the window torn down; the completion is dispatched later (see the hold). */
+  g_mutex_lock (&self->lock);
+  while (self->worker_busy)
+    g_cond_wait (&self->worker_cond, &self->lock);
+  g_mutex_unlock (&self->lock);
   g_debug ("train: stopped for shutdown in %.0f ms", (g_get_monotonic_time () - t0) / 1e3);
 }
 
@@ -452,6 +479,7 @@ dp_trainer_finalize (GObject *object)
   g_array_unref (self->events);
   g_array_unref (self->stalls);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->worker_cond);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (dp_trainer_parent_class)->finalize (object);
 }
@@ -493,6 +521,7 @@ static void
 dp_trainer_init (DpTrainer *self)
 {
   g_mutex_init (&self->lock);
+  g_cond_init (&self->worker_cond);
   self->events = g_array_new (FALSE, FALSE, sizeof (Event));
   self->stalls = g_array_new (FALSE, FALSE, sizeof (double));
   self->context = g_main_context_ref_thread_default ();

@@ -60,8 +60,10 @@ DpTrainResult *dp_trainer_run_finish     (DpTrainer *self, GAsyncResult *result,
 
 /* Cancels the run; the engine notices within a batch. */
 void           dp_trainer_stop           (DpTrainer *self);
-/* Cancels and iterates the main context until the run has completed (its callback included):
- * for dispose, so nothing is left running or pending once the owner is gone. */
+/* Cancels and blocks until the worker has stopped computing (within a batch): for dispose. The
+ * run's completion (its callback, with G_IO_ERROR_CANCELLED) is still dispatched on the main
+ * context afterwards; the trainer holds the default GApplication while a run is in flight, so
+ * the main loop lives until then even when the last window is gone. */
 void           dp_trainer_stop_and_wait  (DpTrainer *self);
 
 /* Main-loop lateness measured during the last run (a 10 ms timer), in milliseconds. */

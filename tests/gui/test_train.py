@@ -1,0 +1,340 @@
+#!/usr/bin/python3
+"""test_train.py: the Train tab through the real window under Xvfb, driven by real X input.
+
+With the real MNIST (DIGITPAD_MNIST_DIR): the page finds 60000 + 10000 images; Quick is picked
+from the preset dropdown with the keyboard (Home, Down…, Return); a bad learning rate marks the field and keeps Start
+disabled; Quick on a 10000-image subset trains to the end (every epoch read back from the g_debug
+lines), a confusion cell opens its gallery, "Use This Model" swaps the model and a digit drawn on
+the Draw tab (a real pointer drag) is predicted with it. Then: a double click on Start never
+starts two runs, a second run completes, Stop lands mid-epoch (Best) within a second and keeps the
+model,
+a full run on all 60000 images keeps the main loop's p99 stall under 50 ms while the Draw tab
+still predicts, and Ctrl+Q mid-run quits cleanly. Finally a missing and a corrupt data folder:
+the page says what is wrong and Start stays disabled.
+
+Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
+DIGITPAD_SCREENSHOT_DIR (optional: keep a screenshot of the page after the full run there).
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guitest import Session, Tap  # noqa: E402
+
+SRC = os.environ.get("DIGITPAD_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MNIST = os.environ.get("DIGITPAD_MNIST_DIR") or os.path.join(SRC, "..", "shared", "mnist")
+FIXTURES = os.path.join(SRC, "tests", "fixtures", "strokes")
+SHOTS = os.environ.get("DIGITPAD_SCREENSHOT_DIR")
+SCREEN = (1500, 1150)
+WINDOW = (1440, 1100)
+
+EPOCH = r"train: epoch (\d+)/(\d+) loss ([0-9.]+) train ([0-9.]+) % test ([0-9.]+) %"
+PRED = r"prediction #\d+: digit=(\d) confidence=([0-9.]+) .*trigger=stroke-end"
+STALL = r"train: main-loop stall p50 ([0-9.]+) ms p99 ([0-9.]+) ms max ([0-9.]+) ms \((\d+) ticks"
+
+tap = Tap()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def train_layout(s):
+    """The latest 'train-bounds:' line as {name: (x, y, w, h)} in screen coordinates."""
+    lines = s.find_all(r"train-bounds:(.*)$")
+    if not lines:
+        raise RuntimeError("no train-layout line")
+    wx, wy, _, _ = s.window_geometry()
+    out = {}
+    for item in lines[-1].group(1).split():
+        key, _, value = item.partition("=")
+        nums = [int(v) for v in value.split(",")]
+        out[key] = (nums[0] + wx, nums[1] + wy) + tuple(nums[2:])
+    return out
+
+
+def click_train(s, name):
+    x, y, w, h = train_layout(s)[name]
+    s.click_xy(x + w / 2, y + h / 2)
+
+
+def type_into(s, name, text):
+    click_train(s, name)
+    s.key("ctrl+a")
+    if text:
+        s.xdo("type", "--delay", "15", text)
+    else:
+        s.key("BackSpace")
+
+
+def tab(s, which):
+    """Click the stack switcher's button. Its two buttons (Draw, Train) share the width of a box
+    centred in the header bar, each at least 48 px wide: 24 px either side of the centre is inside
+    each of them, whatever their exact width."""
+    wx, wy, ww, _ = s.window_geometry()
+    s.click_xy(wx + ww / 2 + (24 if which == "train" else -24), wy + 27)
+
+
+def open_train_tab(s):
+    mark = s.mark()
+    tab(s, "train")
+    return s.wait_for(r"train-bounds:", timeout=10, since=mark) is not None
+
+
+def log_time(line):
+    """Seconds of the day from a g_debug line's 'HH:MM:SS.mmm' timestamp."""
+    m = re.search(r"(\d\d):(\d\d):(\d\d\.\d+)", line)
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else None
+
+
+def load_fixture(name):
+    strokes = []
+    with open(os.path.join(FIXTURES, name)) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                strokes.append([tuple(float(v) for v in p.split(",")[:2]) for p in line.split()])
+    return strokes
+
+
+def draw_digit(s, fixture):
+    mark = s.mark()
+    s.key("Delete")  # clear the pad first
+    for stroke in load_fixture(fixture):
+        s.drag_norm(stroke)
+    return s.wait_for(PRED, timeout=10, since=mark)
+
+
+def pick_preset(s, index):
+    """Open the dropdown and choose the index-th preset with the keyboard."""
+    mark = s.mark()
+    click_train(s, "preset")
+    time.sleep(0.4)
+    s.xdo("key", "--delay", "60", "Home", *(["Down"] * index), "Return")
+    return s.wait_for(r"train: preset (\w+)", timeout=5, since=mark)
+
+
+def wait_end(s, since, timeout):
+    return s.wait_for(r"train: (finished|cancelled|failed)", timeout=timeout, since=since)
+
+
+def start_disabled(s):
+    """Start does nothing: clicking it logs no 'train: start'."""
+    mark = s.mark()
+    click_train(s, "start")
+    return s.wait_for(r"train: start", timeout=1.5, since=mark) is None
+
+
+# --- with the real data ---------------------------------------------------------------------
+
+def real_data_session():
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": MNIST}) as s:
+        s.resize(*WINDOW)
+        s.wait_idle()
+        tap.ok(open_train_tab(s), "the Train tab opens", s.log_text()[-2000:])
+        m = s.wait_for(r"train: data (ok|error) (.*)$", timeout=60)
+        tap.ok(m is not None and m.group(1) == "ok" and "60000 train, 10000 test" in m.group(2),
+               "MNIST found: 60000 train, 10000 test", m.group(0) if m else s.log_text()[-2000:])
+        s.wait_idle()
+
+        m = pick_preset(s, 1)
+        tap.ok(m is not None and m.group(1) == "tiny", "the dropdown picks Tiny")
+        m = pick_preset(s, 3)
+        tap.ok(m is not None and m.group(1) == "quick", "the dropdown picks Quick")
+
+        # a bad value: marked, Start disabled; fixed: enabled again
+        mark = s.mark()
+        type_into(s, "lr", "fast")
+        m = s.wait_for(r"train: settings invalid: (.*)", timeout=3, since=mark)
+        tap.ok(m is not None and "Learning rate" in m.group(1), "a bad learning rate is reported",
+               s.log_text(mark))
+        tap.ok(start_disabled(s), "Start is disabled while a field is invalid")
+        type_into(s, "lr", "0.002")
+        type_into(s, "limit", "10000")
+        s.wait_idle()
+
+        # Quick on 10000 images, to the end
+        mark = s.mark()
+        click_train(s, "start")
+        m = s.wait_for(r"train: start (.*) on (\d+) images", timeout=5, since=mark)
+        tap.ok(m is not None and m.group(2) == "10000" and "preset quick" in m.group(1),
+               "Start trains Quick on 10000 images", s.log_text(mark))
+        end = wait_end(s, mark, 120)
+        tap.ok(end is not None and end.group(1) == "finished", "the run finishes",
+               s.log_text(mark)[-2000:])
+        epochs = s.find_all(EPOCH, since=mark)
+        tap.ok([int(e.group(1)) for e in epochs] == list(range(1, 11))
+               and all(e.group(2) == "10" for e in epochs),
+               "every epoch 1..10 is reported", "\n".join(e.group(0) for e in epochs))
+        last_test = float(epochs[-1].group(5)) if epochs else 0
+        tap.ok(last_test > 95.0, "test accuracy after the run > 95 %% (%.2f %%)" % last_test)
+        tap.ok(s.wait_for(STALL, timeout=1, since=mark) is not None, "the stall figures are logged")
+
+        # a confusion cell opens its images
+        s.wait_for(r"train-bounds:.*cell49=", timeout=5, since=mark)
+        x, y = train_layout(s)["cell49"][:2]
+        m2 = s.mark()
+        s.click_xy(x, y)
+        m = s.wait_for(r"train: gallery true (\d) predicted (\d): (\d+) images", timeout=5, since=m2)
+        tap.ok(m is not None and m.groups()[:2] == ("4", "9"),
+               "clicking the (4, 9) cell opens its gallery (%s images)" % (m.group(3) if m else "?"))
+
+        # use it in the Draw tab
+        mark = s.mark()
+        click_train(s, "use")
+        m = s.wait_for(r'model loaded: name="Trained: Quick" sizes=784-256-10', timeout=5, since=mark)
+        tap.ok(m is not None, "Use This Model makes it the current model", s.log_text(mark))
+        tab(s, "draw")
+        s.wait_idle()
+        m = draw_digit(s, "digit-0-oval.txt")
+        tap.ok(m is not None and m.group(1) == "0", "a 0 drawn on the Draw tab is predicted as 0 "
+               "with the trained model (%s)" % (m.group(1) if m else "no prediction"))
+        m = draw_digit(s, "digit-7-plain.txt")
+        tap.ok(m is not None and m.group(1) == "7", "a 7 likewise (%s)"
+               % (m.group(1) if m else "no prediction"))
+
+        # a double click on Start: one run only (the second click lands on Stop)
+        open_train_tab(s)
+        type_into(s, "limit", "3000")
+        s.wait_idle()
+        mark = s.mark()
+        x, y, w, h = train_layout(s)["start"]
+        s.xdo("mousemove", "--sync", int(x + w / 2), int(y + h / 2), "click", "--repeat", "2",
+              "--delay", "60", "1")
+        end = wait_end(s, mark, 60)
+        starts = s.find_all(r"train: start ", since=mark)
+        tap.ok(len(starts) == 1 and end is not None, "a double click on Start starts one run (%s)"
+               % (end.group(1) if end else "no end"))
+
+        # start again: a second run completes
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        end = wait_end(s, mark, 90)
+        tap.ok(end is not None and end.group(1) == "finished"
+               and len(s.find_all(r"train: start ", since=mark)) == 1,
+               "a second run starts and finishes", s.log_text(mark)[-1500:])
+
+        # Stop mid-epoch (Best: an epoch takes a minute or more here): lands quickly, the model stays
+        type_into(s, "limit", "")
+        m = pick_preset(s, 4)
+        tap.ok(m is not None and m.group(1) == "best", "the dropdown picks Best")
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        started = s.wait_for(r"train: start preset best.* on 60000 images", timeout=5, since=mark)
+        time.sleep(2.0)
+        click_train(s, "stop")
+        stop = s.wait_for(r"train: stop requested", timeout=5, since=mark)
+        end = wait_end(s, mark, 10)
+        took = (log_time(end.string) - log_time(stop.string)) if stop and end else None
+        tap.ok(started is not None and end is not None and end.group(1) == "cancelled"
+               and took is not None and took < 1.0,
+               "Stop mid-epoch cancels within a second (%s s)"
+               % ("%.3f" % took if took is not None else "?"), s.log_text(mark)[-1500:])
+        tap.ok(not s.find_all(EPOCH, since=mark), "it stopped in the first epoch")
+        tap.ok(not s.find_all(r"model loaded", since=mark), "stopping keeps the current model")
+
+        # a full run: the main loop stays responsive, and the Draw tab works during it
+        m = pick_preset(s, 3)
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        s.wait_for(EPOCH, timeout=60, since=mark)
+        tab(s, "draw")
+        s.wait_idle(quiet=0.3, timeout=2)
+        m = draw_digit(s, "digit-1-stick.txt")
+        tap.ok(m is not None, "the Draw tab predicts during training (%s)"
+               % (m.group(1) if m else "no prediction"))
+        open_train_tab(s)
+        end = wait_end(s, mark, 240)
+        tap.ok(end is not None and end.group(1) == "finished", "a full run on 60000 images finishes",
+               s.log_text(mark)[-1500:])
+        st = s.wait_for(STALL, timeout=2, since=mark)
+        p99 = float(st.group(2)) if st else None
+        tap.ok(st is not None and p99 < 50.0,
+               "main-loop stall during the full run: p50 %s ms, p99 %s ms (< 50), max %s ms"
+               % ((st.group(1), st.group(2), st.group(3)) if st else ("?", "?", "?")))
+        epochs = s.find_all(EPOCH, since=mark)
+        acc = float(epochs[-1].group(5)) if epochs else 0
+        tap.ok(acc >= 97.5, "Quick on the full set reaches %.2f %% test accuracy" % acc)
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            s.wait_idle()
+            time.sleep(0.5)
+            s.screenshot(os.path.join(SHOTS, "train-page.png"))
+
+        # quit in the middle of a run
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        s.wait_for(r"train: start ", timeout=5, since=mark)
+        time.sleep(1.0)
+        before_quit = s.mark()
+        t0 = time.time()
+        rc = s.quit_app(timeout=10)
+        took = time.time() - t0
+        tap.ok(rc == 0, "Ctrl+Q during training exits with 0 in %.1f s" % took, s.log_text(mark)[-1500:])
+        tap.ok(s.wait_for(r"train: stopped for shutdown", timeout=2, since=mark) is not None,
+               "the run was stopped before the window went away")
+        bad = [l for l in s.log_text(0).splitlines()[:before_quit]
+               if re.search(r"CRITICAL|WARNING|ERROR", l)]
+        tap.ok(not bad, "no warnings or criticals while training", "\n".join(bad[:10]))
+        ours = r"DpTrain|DpChart|DpConfusion|DpGallery|DpMnist|GTask|train"
+        bad = [l for l in s.log_text(before_quit).splitlines()
+               if re.search(r"CRITICAL|WARNING|ERROR", l) and re.search(ours, l)]
+        tap.ok(not bad, "quitting logs no warning from the Train tab", "\n".join(bad[:10]))
+
+
+# --- without usable data --------------------------------------------------------------------
+
+def bad_data_session(name, folder, expect):
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": folder}) as s:
+        s.resize(*WINDOW)
+        s.wait_idle()
+        open_train_tab(s)
+        m = s.wait_for(r"train: data (ok|error)(.*)$", timeout=30)
+        tap.ok(m is not None and m.group(1) == "error" and expect in m.group(2),
+               "%s: the page reports it (%s)" % (name, m.group(2).strip() if m else "nothing"))
+        s.wait_idle()
+        tap.ok(start_disabled(s), "%s: Start is disabled" % name)
+
+
+def main():
+    if not os.path.exists(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")):
+        tap.skip("the Train tab", "no MNIST copy (set DIGITPAD_MNIST_DIR)")
+        return tap.done()
+    t0 = time.time()
+    try:
+        real_data_session()
+    except Exception as e:  # a harness failure is a failed test, with its reason
+        tap.ok(False, "the real-data session ran to its end", repr(e))
+
+    tmp = tempfile.mkdtemp(prefix="digitpad-train-test-")
+    try:
+        bad_data_session("a missing folder", os.path.join(tmp, "nowhere"), "nowhere")
+        corrupt = os.path.join(tmp, "corrupt")
+        os.makedirs(corrupt)
+        for n in os.listdir(MNIST):
+            if n.endswith(".gz"):
+                shutil.copy(os.path.join(MNIST, n), corrupt)
+        # a truncated image file: its gzip stream ends early
+        path = os.path.join(corrupt, "train-images-idx3-ubyte.gz")
+        with open(path, "rb") as f:
+            head = f.read(200000)
+        with open(path, "wb") as f:
+            f.write(head)
+        bad_data_session("a corrupt folder", corrupt, "train-images-idx3-ubyte")
+    except Exception as e:
+        tap.ok(False, "the bad-data sessions ran to their end", repr(e))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    tap.diag("took %.0f s" % (time.time() - t0))
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
