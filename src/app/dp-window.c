@@ -54,7 +54,6 @@ struct _DpWindow
 
   GSettings *settings; /* nullable */
   GCancellable *cancellable;
-  gulong model_changed_id;
 
   guint live_timeout_id;
   gint64 last_live_us;
@@ -757,8 +756,8 @@ dp_window_setup (DpWindow *self, DpApplication *app)
              self->settings ? "" : " (defaults: no schema)");
   }
 
-  self->model_changed_id = g_signal_connect (app, "model-changed",
-                                             G_CALLBACK (on_model_changed_cb), self);
+  /* the application outlives the window: disconnected when the window goes */
+  g_signal_connect_object (app, "model-changed", G_CALLBACK (on_model_changed_cb), self, 0);
   on_model_changed_cb (app, self);
 }
 
@@ -766,12 +765,9 @@ static void
 dp_window_dispose (GObject *object)
 {
   DpWindow *self = DP_WINDOW (object);
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->live_timeout_id, g_source_remove);
-  if (app != NULL)
-    g_clear_signal_handler (&self->model_changed_id, app);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_WINDOW);
   G_OBJECT_CLASS (dp_window_parent_class)->dispose (object);
 }
