@@ -2,7 +2,9 @@
  *
  * Two series share the x axis (epochs): the running training loss, one point per progress
  * report, on the left axis; the train and test accuracy, one point per epoch, on the right
- * axis in percent. The accuracy axis zooms to the data (a run that starts at 90 % shows the
+ * axis in percent. The loss axis turns logarithmic once the loss spans more than a factor of 20
+ * (it falls from 2.3 to 0.003 in a typical run: on a linear axis all but the first batches
+ * would lie on the floor). The accuracy axis zooms to the data (a run that starts at 90 % shows the
  * last few percent, where the interesting part is). Points are kept in plain arrays; past
  * MAX_LOSS_POINTS the loss series is halved by averaging neighbours, so a long run costs the
  * same to draw as a short one. Colours: the theme's foreground for ink, GNOME palette hues for
@@ -93,13 +95,23 @@ dp_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   /* ranges */
   double xmax = MAX (1, self->n_epochs);
-  double lmax = 0;
+  double lmax = 0, lpos_min = INFINITY;
   for (guint i = 0; i < self->loss->len; i++)
-    lmax = MAX (lmax, g_array_index (self->loss, Point, i).y);
+    {
+      double v = g_array_index (self->loss, Point, i).y;
+      lmax = MAX (lmax, v);
+      if (v > 0)
+        lpos_min = MIN (lpos_min, v);
+    }
   if (lmax <= 0)
     lmax = 1;
+  gboolean logy = isfinite (lpos_min) && lmax / lpos_min > 20;
   double lstep = nice_step (lmax, 5);
   lmax = ceil (lmax / lstep - 1e-9) * lstep;
+  /* log axis: whole decades */
+  double dlo = logy ? floor (log10 (lpos_min)) : 0, dhi = logy ? ceil (log10 (lmax)) : 1;
+  if (dhi <= dlo)
+    dhi = dlo + 1;
 
   double amin = 1.0;
   GArray *accs[] = { self->train_acc, self->test_acc };
@@ -112,22 +124,45 @@ dp_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   double astep = nice_step ((amax - amin) * 100, 5) / 100;
 
 #define X(v)  (x0 + (v) / xmax * (x1 - x0))
-#define YL(v) (y1 - (v) / lmax * (y1 - y0))
+#define YL(v) (logy ? y1 - (log10 (MAX ((v), 1e-12)) - dlo) / (dhi - dlo) * (y1 - y0) \
+                      : y1 - (v) / lmax * (y1 - y0))
 #define YA(v) (y1 - ((v) - amin) / (amax - amin) * (y1 - y0))
 
   /* grid on the loss ticks, and the frame */
   cairo_set_line_width (cr, 1);
-  for (double v = 0; v <= lmax + 1e-9; v += lstep)
-    {
-      set_color (cr, &fg, v == 0 ? 0.45 : 0.10);
-      cairo_move_to (cr, x0, round (YL (v)) + 0.5);
-      cairo_line_to (cr, x1, round (YL (v)) + 0.5);
-      cairo_stroke (cr);
-      set_color (cr, &loss_color, 1.0);
-      char buf[32];
-      g_snprintf (buf, sizeof buf, lstep < 0.1 ? "%.2f" : lstep < 1 ? "%.1f" : "%.0f", v);
-      show_text (cr, layout, buf, x0 - 6, YL (v), 1.0, 0.5);
-    }
+  if (logy)
+    for (double d = dlo; d <= dhi + 1e-9; d++)
+      {
+        double v = pow (10, d);
+        set_color (cr, &fg, d == dlo ? 0.45 : 0.12);
+        cairo_move_to (cr, x0, round (YL (v)) + 0.5);
+        cairo_line_to (cr, x1, round (YL (v)) + 0.5);
+        cairo_stroke (cr);
+        /* faint lines at 2…9 × 10^d */
+        set_color (cr, &fg, 0.05);
+        for (int k = 2; k < 10 && d < dhi; k++)
+          {
+            cairo_move_to (cr, x0, round (YL (k * v)) + 0.5);
+            cairo_line_to (cr, x1, round (YL (k * v)) + 0.5);
+          }
+        cairo_stroke (cr);
+        set_color (cr, &loss_color, 1.0);
+        char buf[32];
+        g_snprintf (buf, sizeof buf, "%g", v);
+        show_text (cr, layout, buf, x0 - 6, YL (v), 1.0, 0.5);
+      }
+  else
+    for (double v = 0; v <= lmax + 1e-9; v += lstep)
+      {
+        set_color (cr, &fg, v == 0 ? 0.45 : 0.10);
+        cairo_move_to (cr, x0, round (YL (v)) + 0.5);
+        cairo_line_to (cr, x1, round (YL (v)) + 0.5);
+        cairo_stroke (cr);
+        set_color (cr, &loss_color, 1.0);
+        char buf[32];
+        g_snprintf (buf, sizeof buf, lstep < 0.1 ? "%.2f" : lstep < 1 ? "%.1f" : "%.0f", v);
+        show_text (cr, layout, buf, x0 - 6, YL (v), 1.0, 0.5);
+      }
   for (double v = amin; v <= amax + 1e-9; v += astep)
     {
       set_color (cr, &fg, 0.75);
@@ -163,7 +198,7 @@ dp_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_translate (cr, 4, (y0 + y1) / 2);
   cairo_rotate (cr, -G_PI / 2);
   set_color (cr, &loss_color, 1.0);
-  show_text (cr, layout, "Training loss", 0, 0, 0.5, 0.0);
+  show_text (cr, layout, logy ? "Training loss (log)" : "Training loss", 0, 0, 0.5, 0.0);
   cairo_restore (cr);
   cairo_save (cr);
   cairo_translate (cr, width - 4, (y0 + y1) / 2);

@@ -184,7 +184,7 @@ dp_confusion_view_measure (GtkWidget *widget, GtkOrientation orientation, int fo
                            int *natural_baseline)
 {
   *minimum = LABEL_SPACE + 10 * 24;
-  *natural = LABEL_SPACE + 10 * 38;
+  *natural = LABEL_SPACE + 10 * 32;
 }
 
 static void

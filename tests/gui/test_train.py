@@ -9,17 +9,21 @@ the Draw tab (a real pointer drag) is predicted with it. Then: a double click on
 starts two runs, a second run completes, Stop lands mid-epoch (Best) within a second and keeps the
 model,
 a full run on all 60000 images keeps the main loop's p99 stall under 50 ms while the Draw tab
-still predicts, and Ctrl+Q mid-run quits cleanly. Finally a missing and a corrupt data folder:
-the page says what is wrong and Start stays disabled.
+still predicts, and Ctrl+Q mid-run quits cleanly. Then, with no copy anywhere, "Download MNIST"
+from a local mirror (DIGITPAD_MNIST_MIRRORS; the real mirrors are never contacted). Finally a
+missing and a corrupt data folder: the page says what is wrong and Start stays disabled.
 
 Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
 DIGITPAD_SCREENSHOT_DIR (optional: keep a screenshot of the page after the full run there).
 """
+import functools
+import http.server
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,8 +34,8 @@ SRC = os.environ.get("DIGITPAD_SOURCE_DIR") or os.path.dirname(
 MNIST = os.environ.get("DIGITPAD_MNIST_DIR") or os.path.join(SRC, "..", "shared", "mnist")
 FIXTURES = os.path.join(SRC, "tests", "fixtures", "strokes")
 SHOTS = os.environ.get("DIGITPAD_SCREENSHOT_DIR")
-SCREEN = (1500, 1150)
-WINDOW = (1440, 1100)
+SCREEN = (1500, 1250)
+WINDOW = (1440, 1180)
 
 EPOCH = r"train: epoch (\d+)/(\d+) loss ([0-9.]+) train ([0-9.]+) % test ([0-9.]+) %"
 PRED = r"prediction #\d+: digit=(\d) confidence=([0-9.]+) .*trigger=stroke-end"
@@ -303,6 +307,47 @@ def bad_data_session(name, folder, expect):
         tap.ok(start_disabled(s), "%s: Start is disabled" % name)
 
 
+def download_session():
+    """No copy anywhere: Download MNIST fetches it from a local mirror (a Python HTTP server on
+    127.0.0.1 serving the test copy), verifies it, and the page loads it."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=MNIST)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    mirrors = "http://127.0.0.1:1/nothing-listens-here/ http://127.0.0.1:%d/" % server.server_port
+    try:
+        with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": "",
+                                         "DIGITPAD_MNIST_MIRRORS": mirrors}) as s:
+            s.resize(*WINDOW)
+            s.wait_idle()
+            open_train_tab(s)
+            m = s.wait_for(r"train: data error: no MNIST in (.*)$", timeout=30)
+            tap.ok(m is not None and m.group(1).endswith("digitpad/mnist"),
+                   "no copy: the page says so", s.log_text()[-1500:])
+            tap.ok(start_disabled(s), "no copy: Start is disabled")
+            mark = s.mark()
+            click_train(s, "download")
+            m = s.wait_for(r"train: data ok (\S+): 60000 train, 10000 test", timeout=120, since=mark)
+            tap.ok(m is not None, "Download MNIST (first mirror down, second good) fetches, verifies "
+                   "and loads it", s.log_text(mark)[-2000:])
+            if m:
+                names = sorted(os.listdir(m.group(1)))
+                tap.ok(names == sorted(n for n in os.listdir(MNIST) if n.endswith(".gz")),
+                       "the folder holds the four files and nothing else", " ".join(names))
+            mark = s.mark()
+            click_train(s, "start")
+            tap.ok(s.wait_for(r"train: start ", timeout=5, since=mark) is not None,
+                   "Start is enabled once the data is there")
+            click_train(s, "stop")
+            wait_end(s, mark, 10)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def main():
     if not os.path.exists(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")):
         tap.skip("the Train tab", "no MNIST copy (set DIGITPAD_MNIST_DIR)")
@@ -312,6 +357,11 @@ def main():
         real_data_session()
     except Exception as e:  # a harness failure is a failed test, with its reason
         tap.ok(False, "the real-data session ran to its end", repr(e))
+
+    try:
+        download_session()
+    except Exception as e:
+        tap.ok(False, "the download session ran to its end", repr(e))
 
     tmp = tempfile.mkdtemp(prefix="digitpad-train-test-")
     try:
