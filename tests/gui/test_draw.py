@@ -319,7 +319,7 @@ def main():
             close_dialogs(s)
 
             # --- the log is clean, and Ctrl+Q quits ---------------------------------------
-            bad_lines = s.find_all(r"(CRITICAL|WARNING|ERROR) \*\*")
+            bad_lines = s.find_all(r"(CRITICAL|WARNING|ERROR) \*\*|runtime error:|Sanitizer")
             tap.ok(not bad_lines, "no warnings or criticals in the app's log",
                    "\n".join(x.string for x in bad_lines[:10]))
             rc = s.quit_app()
