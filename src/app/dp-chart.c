@@ -4,7 +4,9 @@
  * report, on the left axis; the train and test accuracy, one point per epoch, on the right
  * axis in percent. The loss axis turns logarithmic once the loss spans more than a factor of 20
  * (it falls from 2.3 to 0.003 in a typical run: on a linear axis all but the first batches
- * would lie on the floor). The accuracy axis zooms to the data (a run that starts at 90 % shows the
+ * would lie on the floor). Each loss report is the mean of the few batches since the last one
+ * (fewer still just after an epoch starts), so the curve is drawn through an exponential moving
+ * average (α = 0.3) rather than jumping with every report. The accuracy axis zooms to the data (a run that starts at 90 % shows the
  * last few percent, where the interesting part is). Points are kept in plain arrays; past
  * MAX_LOSS_POINTS the loss series is halved by averaging neighbours, so a long run costs the
  * same to draw as a short one. Colours: the theme's foreground for ink, GNOME palette hues for
@@ -25,7 +27,8 @@ struct _DpChart
   GtkWidget parent_instance;
 
   int n_epochs;
-  GArray *loss;      /* of Point: (epoch position, loss) */
+  double loss_ema;   /* the smoothed loss, < 0 before the first point */
+  GArray *loss;      /* of Point: (epoch position, smoothed loss) */
   GArray *train_acc; /* of Point: (epoch, 0..1) */
   GArray *test_acc;  /* of Point: (epoch, 0..1) */
 };
@@ -330,6 +333,7 @@ dp_chart_init (DpChart *self)
   self->train_acc = g_array_new (FALSE, FALSE, sizeof (Point));
   self->test_acc = g_array_new (FALSE, FALSE, sizeof (Point));
   self->n_epochs = 1;
+  self->loss_ema = -1;
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "Training loss and accuracy chart", -1);
 }
@@ -348,6 +352,7 @@ dp_chart_reset (DpChart *self, int n_epochs)
   g_array_set_size (self->train_acc, 0);
   g_array_set_size (self->test_acc, 0);
   self->n_epochs = MAX (1, n_epochs);
+  self->loss_ema = -1;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -357,7 +362,8 @@ dp_chart_add_loss (DpChart *self, double epoch_pos, double loss)
   g_return_if_fail (DP_IS_CHART (self));
   if (!isfinite (loss) || !isfinite (epoch_pos))
     return;
-  Point p = { epoch_pos, loss };
+  self->loss_ema = self->loss_ema < 0 ? loss : 0.7 * self->loss_ema + 0.3 * loss;
+  Point p = { epoch_pos, self->loss_ema };
   g_array_append_val (self->loss, p);
   if (self->loss->len > MAX_LOSS_POINTS)
     {

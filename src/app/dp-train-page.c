@@ -93,6 +93,8 @@ struct _DpTrainPage
   GtkLabel *accuracy_label;
   GtkLabel *accuracy_caption;
   GtkWidget *use_button;
+  GtkWidget *save_button;
+  GtkWidget *export_button;
   GtkLabel *file_status;
   DpConfusionView *confusion;
   GtkRevealer *gallery_revealer;
@@ -270,6 +272,8 @@ log_layout (DpTrainPage *self)
   append_bounds (s, root, "start", self->start_button);
   append_bounds (s, root, "stop", self->stop_button);
   append_bounds (s, root, "use", self->use_button);
+  append_bounds (s, root, "save", self->save_button);
+  append_bounds (s, root, "export", self->export_button);
   append_bounds (s, root, "download", self->download_button);
   append_bounds (s, root, "chart", GTK_WIDGET (self->chart));
   append_bounds (s, root, "confusion", GTK_WIDGET (self->confusion));
@@ -1305,6 +1309,8 @@ dp_train_page_class_init (DpTrainPageClass *klass)
   BIND (accuracy_label);
   BIND (accuracy_caption);
   BIND (use_button);
+  BIND (save_button);
+  BIND (export_button);
   BIND (file_status);
   BIND (confusion);
   BIND (gallery_revealer);

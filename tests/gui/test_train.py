@@ -1,17 +1,18 @@
 #!/usr/bin/python3
 """test_train.py: the Train tab through the real window under Xvfb, driven by real X input.
 
-With the real MNIST (DIGITPAD_MNIST_DIR): the page finds 60000 + 10000 images; Quick is picked
-from the preset dropdown with the keyboard (Home, Down…, Return); a bad learning rate marks the field and keeps Start
-disabled; Quick on a 10000-image subset trains to the end (every epoch read back from the g_debug
-lines), a confusion cell opens its gallery, "Use This Model" swaps the model and a digit drawn on
-the Draw tab (a real pointer drag) is predicted with it. Then: a double click on Start never
-starts two runs, a second run completes, Stop lands mid-epoch (Best) within a second and keeps the
-model,
-a full run on all 60000 images keeps the main loop's p99 stall under 50 ms while the Draw tab
-still predicts, and Ctrl+Q mid-run quits cleanly. Then, with no copy anywhere, "Download MNIST"
-from a local mirror (DIGITPAD_MNIST_MIRRORS; the real mirrors are never contacted). Finally a
-missing and a corrupt data folder: the page says what is wrong and Start stays disabled.
+With the real MNIST (DIGITPAD_MNIST_DIR): the page finds 60000 + 10000 images; presets are
+picked from the dropdown with the keyboard (Home, Down…, Return); a bad learning rate marks the
+field and keeps Start disabled; Quick on a 10000-image subset trains to the end (every epoch read
+back from the g_debug lines), a confusion cell opens its gallery, "Use This Model" swaps the model
+and digits drawn on the Draw tab (real pointer drags) are predicted with it. Then: a double click
+on Start never starts two runs; a second run completes; Classic on a subset is saved and exported
+to Theta1/Theta2 through the file chooser; Stop lands mid-epoch (Best) within a second and keeps
+the model; a full Quick run on all 60000 images keeps the main loop's p99 stall under 50 ms while
+the Draw tab still predicts; Ctrl+Q mid-run quits cleanly. Then, with no copy anywhere,
+"Download MNIST" from a local mirror (DIGITPAD_MNIST_MIRRORS; the real mirrors are never
+contacted). Finally a missing and a corrupt data folder: the page says what is wrong and Start
+stays disabled.
 
 Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
 DIGITPAD_SCREENSHOT_DIR (optional: keep a screenshot of the page after the full run there).
@@ -121,6 +122,28 @@ def pick_preset(s, index):
     return s.wait_for(r"train: preset (\w+)", timeout=5, since=mark)
 
 
+def file_dialog(s, button, path):
+    """Click a button that opens a file chooser, type path into its location, press Return."""
+    before = set(s.windows())
+    click_train(s, button)
+    deadline = time.time() + 5
+    dialogs = []
+    while time.time() < deadline and not dialogs:
+        time.sleep(0.2)
+        dialogs = [w for w in s.windows() if w not in before]
+    if not dialogs:
+        return False
+    time.sleep(0.5)
+    s.xdo("windowfocus", "--sync", dialogs[-1], check=False)
+    if path.endswith("/"):
+        s.xdo("key", "--clearmodifiers", "ctrl+l")  # a folder: the location entry
+    else:
+        s.xdo("key", "--clearmodifiers", "ctrl+a")  # a file: the name entry
+    s.xdo("type", "--delay", "5", path)
+    s.xdo("key", "Return")
+    return True
+
+
 def wait_end(s, since, timeout):
     return s.wait_for(r"train: (finished|cancelled|failed)", timeout=timeout, since=since)
 
@@ -178,13 +201,15 @@ def real_data_session():
         tap.ok(s.wait_for(STALL, timeout=1, since=mark) is not None, "the stall figures are logged")
 
         # a confusion cell opens its images
-        s.wait_for(r"train-bounds:.*cell49=", timeout=5, since=mark)
+        s.wait_idle()  # the results have been laid out: the bounds line is final
         x, y = train_layout(s)["cell49"][:2]
         m2 = s.mark()
         s.click_xy(x, y)
         m = s.wait_for(r"train: gallery true (\d) predicted (\d): (\d+) images", timeout=5, since=m2)
         tap.ok(m is not None and m.groups()[:2] == ("4", "9"),
-               "clicking the (4, 9) cell opens its gallery (%s images)" % (m.group(3) if m else "?"))
+               "clicking the (4, 9) cell opens its gallery (%s images)" % (m.group(3) if m else "?"),
+               "clicked at %d,%d; window %s; %s" % (x, y, s.window_geometry(),
+                                                    s.find_all(r"train-bounds:.*$")[-1].group(0)))
 
         # use it in the Draw tab
         mark = s.mark()
@@ -221,6 +246,42 @@ def real_data_session():
         tap.ok(end is not None and end.group(1) == "finished"
                and len(s.find_all(r"train: start ", since=mark)) == 1,
                "a second run starts and finishes", s.log_text(mark)[-1500:])
+
+        # Classic (784-100-10 sigmoid, L-BFGS) on a small subset: Save Model… and Export Theta…
+        # through the file chooser
+        work = tempfile.mkdtemp(prefix="digitpad-train-files-")
+        m = pick_preset(s, 0)
+        tap.ok(m is not None and m.group(1) == "classic", "the dropdown picks Classic")
+        type_into(s, "limit", "2000")
+        type_into(s, "epochs", "20")
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        end = wait_end(s, mark, 120)
+        tap.ok(end is not None and end.group(1) == "finished", "Classic on 2000 images, 20 "
+               "L-BFGS iterations, finishes", s.log_text(mark)[-1500:])
+        s.wait_idle()
+        model_path = os.path.join(work, "classic.safetensors")
+        mark = s.mark()
+        if file_dialog(s, "save", model_path):
+            s.wait_for(r"train: (saved model to|writing)", timeout=10, since=mark)
+        head = open(model_path, "rb").read(4096) if os.path.exists(model_path) else b""
+        tap.ok(b"digitpad-mlp" in head and b"layers.1.weight" in head,
+               "Save Model… writes a safetensors model", s.log_text(mark)[-1000:])
+        mark = s.mark()
+        if file_dialog(s, "export", work + "/"):
+            s.wait_for(r"train: (exported Theta to|writing)", timeout=10, since=mark)
+        rows = []
+        if os.path.exists(os.path.join(work, "Theta1.txt")):
+            with open(os.path.join(work, "Theta1.txt")) as f:
+                rows = [len(l.split()) for l in f if l.strip()]
+        tap.ok(len(rows) == 100 and set(rows) == {785} and
+               os.path.exists(os.path.join(work, "Theta2.txt")),
+               "Export Theta… writes Theta1.txt (100 × 785) and Theta2.txt", s.log_text(mark)[-1000:])
+        tap.ok(not [n for n in os.listdir(work) if n not in ("classic.safetensors", "Theta1.txt",
+                                                           "Theta2.txt")],
+               "no temporary file is left beside them", " ".join(os.listdir(work)))
+        shutil.rmtree(work, ignore_errors=True)
 
         # Stop mid-epoch (Best: an epoch takes a minute or more here): lands quickly, the model stays
         type_into(s, "limit", "")
