@@ -16,6 +16,8 @@ struct _DpCanvas
 {
   GtkWidget parent_instance;
 
+  GtkDropTarget *drop;
+
   DpStrokes *strokes;
   GdkTexture *image;  /* nullable */
   double pen_width;   /* pixels of a DP_CANVAS_REFERENCE_SIDE pad */
@@ -525,6 +527,13 @@ dp_canvas_set_property (GObject *object, guint prop_id, const GValue *value, GPa
 }
 
 static void
+dp_canvas_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_CANVAS);
+  G_OBJECT_CLASS (dp_canvas_parent_class)->dispose (object);
+}
+
+static void
 dp_canvas_finalize (GObject *object)
 {
   DpCanvas *self = DP_CANVAS (object);
@@ -542,6 +551,7 @@ dp_canvas_class_init (DpCanvasClass *klass)
 
   object_class->get_property = dp_canvas_get_property;
   object_class->set_property = dp_canvas_set_property;
+  object_class->dispose = dp_canvas_dispose;
   object_class->finalize = dp_canvas_finalize;
   widget_class->snapshot = dp_canvas_snapshot;
   widget_class->measure = dp_canvas_measure;
@@ -563,32 +573,29 @@ dp_canvas_class_init (DpCanvasClass *klass)
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, G_TYPE_FILE);
 
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/digitpad/Digitpad/ui/dp-canvas.ui");
+  gtk_widget_class_bind_template_child (widget_class, DpCanvas, drop);
+  gtk_widget_class_bind_template_callback (widget_class, on_drag_begin_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_drag_update_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_drag_end_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_drop_cb);
   gtk_widget_class_set_css_name (widget_class, "dpcanvas");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void
 dp_canvas_init (DpCanvas *self)
 {
-  GtkGesture *drag = gtk_gesture_drag_new ();
-  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  GType types[] = { GDK_TYPE_FILE_LIST };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_drop_target_set_gtypes (self->drop, types, G_N_ELEMENTS (types));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Drawing pad"), -1);
 
   self->strokes = dp_strokes_new ();
   self->pen_width = 20.0;
-
-  /* button 0: mouse buttons, touch and stylus alike */
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), 0);
-  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
-  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
-  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
-
-  g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
-
-  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
-  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
 }
 
 GtkWidget *

@@ -285,7 +285,8 @@ def main():
             close_dialogs(s)
             m = s.mark()
             s.key("Return")
-            tap.ok(wait_pred(s, m, trigger="predict") is not None, "predictions still work")
+            tap.ok(wait_pred(s, m, trigger="predict") is not None, "predictions still work",
+                   s.log_text(m))
 
             theta = os.path.join(work, "classic")
             os.mkdir(theta)
@@ -411,12 +412,19 @@ def wait_new_window(s, before, timeout=5.0):
     return False
 
 
-def close_dialogs(s):
-    """Close every window of the app but the main one, with Escape as a user would."""
-    for _ in range(3):
+def close_dialogs(s, timeout=5.0):
+    """Close every window of the app but the main one, with Escape as a user would: wait for the
+    dialog the app logged to be mapped, then for it to be gone."""
+    deadline = time.time() + timeout
+    seen = False
+    while time.time() < deadline:
         dialogs = [w for w in s.windows() if w != s.wid]
         if not dialogs:
-            return
+            if seen or time.time() > deadline - timeout + 1.0:
+                return
+            time.sleep(0.1)
+            continue
+        seen = True
         for w in dialogs:
             s.xdo("windowfocus", "--sync", w, check=False)
             s.xdo("key", "Escape", check=False)
