@@ -488,12 +488,20 @@ dp_canvas_set_pen_width (DpCanvas *self, double width)
 
 /* --- GObject ------------------------------------------------------------------------------- */
 
+/* Square: as wide as it is tall. A box that gives the pad its height then offers it the same
+ * width, so the page (centred) keeps the pad and the result panel together on wide windows. */
 static void
 dp_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum,
                    int *natural, int *minimum_baseline, int *natural_baseline)
 {
   *minimum = 200;
-  *natural = 480;
+  *natural = for_size >= 0 ? MAX (200, for_size) : 480;
+}
+
+static GtkSizeRequestMode
+dp_canvas_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 static void
@@ -555,6 +563,7 @@ dp_canvas_class_init (DpCanvasClass *klass)
   object_class->finalize = dp_canvas_finalize;
   widget_class->snapshot = dp_canvas_snapshot;
   widget_class->measure = dp_canvas_measure;
+  widget_class->get_request_mode = dp_canvas_get_request_mode;
 
   properties[PROP_PEN_WIDTH] =
     g_param_spec_double ("pen-width", NULL, NULL, 1.0, 100.0, 20.0,

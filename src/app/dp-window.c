@@ -270,7 +270,7 @@ on_model_changed_cb (DpApplication *app, DpWindow *self)
   g_autofree char *description = dp_application_describe_model (app);
   const char *name = dp_application_get_model_name (app);
   g_autofree char *tooltip = g_strdup_printf (_("Model: %s\n%s"), name, description);
-  g_autofree char *label = g_strdup_printf (_("%s · %s"), name, description);
+  g_autofree char *label = g_strdup_printf ("%s\n%s", name, description);
 
   gtk_label_set_label (self->model_button_label, name);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_button), tooltip);
