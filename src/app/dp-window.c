@@ -238,7 +238,9 @@ on_canvas_changed_cb (DpCanvas *canvas, DpWindow *self)
   if (dp_canvas_is_drawing (canvas) && dp_window_live_mode (self) && self->live_timeout_id == 0)
     {
       gint64 wait = LIVE_INTERVAL_US - (g_get_monotonic_time () - self->last_live_us);
-      self->live_timeout_id = g_timeout_add (MAX (0, wait) / 1000, on_live_timeout_cb, self);
+      /* rounded up to whole ms, so the period is never under LIVE_INTERVAL_US */
+      self->live_timeout_id = g_timeout_add ((MAX (0, wait) + 999) / 1000, on_live_timeout_cb,
+                                             self);
     }
 }
 
