@@ -205,7 +205,12 @@ server_start (const char *mnist)
 static void
 server_stop (void)
 {
+  /* let the server see the clients' closed connections before it goes */
+  while (g_main_context_iteration (ctx, FALSE))
+    ;
   soup_server_disconnect (srv.server);
+  while (g_main_context_iteration (ctx, FALSE))
+    ;
   g_clear_object (&srv.server);
   g_clear_pointer (&srv.files, g_hash_table_unref);
   g_clear_pointer (&srv.corrupt_labels, g_bytes_unref);

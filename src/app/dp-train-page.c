@@ -275,6 +275,7 @@ log_layout (DpTrainPage *self)
   append_bounds (s, root, "save", self->save_button);
   append_bounds (s, root, "export", self->export_button);
   append_bounds (s, root, "download", self->download_button);
+  append_bounds (s, root, "choose", self->choose_button);
   append_bounds (s, root, "chart", GTK_WIDGET (self->chart));
   append_bounds (s, root, "confusion", GTK_WIDGET (self->confusion));
   double cx, cy;

@@ -10,7 +10,7 @@ on Start never starts two runs; a second run completes; Classic on a subset is s
 to Theta1/Theta2 through the file chooser; Stop lands mid-epoch (Best) within a second and keeps
 the model; a full Quick run on all 60000 images keeps the main loop's p99 stall under 50 ms while
 the Draw tab still predicts; Ctrl+Q mid-run quits cleanly. Then, with no copy anywhere,
-"Download MNIST" from a local mirror (DIGITPAD_MNIST_MIRRORS; the real mirrors are never
+"Choose Folder…" loads a chosen copy and "Download MNIST" fetches one from a local mirror (DIGITPAD_MNIST_MIRRORS; the real mirrors are never
 contacted). Finally a missing and a corrupt data folder: the page says what is wrong and Start
 stays disabled.
 
@@ -380,8 +380,10 @@ def download_session():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     mirrors = "http://127.0.0.1:1/nothing-listens-here/ http://127.0.0.1:%d/" % server.server_port
     try:
-        with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": "",
-                                         "DIGITPAD_MNIST_MIRRORS": mirrors}) as s:
+        # settings in a key file under the session's own HOME, so they outlive a restart
+        with Session(screen=SCREEN, settings_memory=False,
+                     env={"DIGITPAD_MNIST_DIR": "", "DIGITPAD_MNIST_MIRRORS": mirrors,
+                          "GSETTINGS_BACKEND": "keyfile"}) as s:
             s.resize(*WINDOW)
             s.wait_idle()
             open_train_tab(s)
@@ -389,6 +391,16 @@ def download_session():
             tap.ok(m is not None and m.group(1).endswith("digitpad/mnist"),
                    "no copy: the page says so", s.log_text()[-1500:])
             tap.ok(start_disabled(s), "no copy: Start is disabled")
+
+            # Choose Folder… with the folder chooser's location entry
+            mark = s.mark()
+            chosen = os.path.realpath(MNIST)
+            m = None
+            if file_dialog(s, "choose", chosen + "/"):
+                m = s.wait_for(r"train: data (ok|error) (\S+)", timeout=60, since=mark)
+            tap.ok(m is not None and m.group(1) == "ok" and m.group(2).rstrip(":") == chosen,
+                   "Choose Folder… loads the folder picked", s.log_text(mark)[-1500:])
+
             mark = s.mark()
             click_train(s, "download")
             m = s.wait_for(r"train: data ok (\S+): 60000 train, 10000 test", timeout=120, since=mark)
@@ -404,6 +416,18 @@ def download_session():
                    "Start is enabled once the data is there")
             click_train(s, "stop")
             wait_end(s, mark, 10)
+
+            # the folder is remembered in GSettings: a restarted app looks there first
+            downloaded = m.group(1) if m else None
+            s.quit_app()
+            s.start_app()
+            s.resize(*WINDOW)
+            s.wait_idle()
+            open_train_tab(s)
+            m = s.wait_for(r"train: looking for MNIST in (\S+) \((\w+)\)", timeout=10)
+            tap.ok(m is not None and m.group(2) == "settings" and m.group(1) == downloaded,
+                   "after a restart the downloaded folder comes from the settings (%s)"
+                   % (m.group(0) if m else "nothing logged"))
     finally:
         server.shutdown()
         server.server_close()
