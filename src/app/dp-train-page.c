@@ -425,7 +425,8 @@ on_download_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *dir = g_strdup (dp_mnist_download_get_directory (dl));
   g_clear_object (&self->download);
   g_clear_object (&self->download_cancellable);
-  g_application_release (g_application_get_default ());
+  if (g_application_get_default () != NULL)
+    g_application_release (g_application_get_default ());
   if (self->disposed)
     return;
   gtk_widget_set_visible (self->download_box, FALSE);
@@ -463,7 +464,8 @@ download_action (GtkWidget *widget, const char *name, GVariant *param)
   gtk_label_set_text (self->download_label, _("Connecting…"));
   gtk_widget_set_visible (self->download_box, TRUE);
   g_debug ("train: download into %s", dir);
-  g_application_hold (g_application_get_default ());
+  if (g_application_get_default () != NULL)
+    g_application_hold (g_application_get_default ());
   dp_mnist_download_run_async (self->download, self->download_cancellable, on_download_done_cb,
                                g_object_ref (self));
   update_actions (self);
