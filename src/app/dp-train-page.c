@@ -19,6 +19,8 @@
 #include "dp-train-page.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
 #include "dp-application.h"
 #include "dp-chart.h"
