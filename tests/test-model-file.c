@@ -733,7 +733,7 @@ test_theta_bad_paths (void)
   GError *error = NULL;
   g_assert_null (dp_theta_import (missing, p2, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_IO);
-  assert_message (error, "Theta1.txt: cannot read", NULL);
+  assert_message (error, "Theta1.txt: cannot open", NULL);
   g_clear_error (&error);
   g_assert_null (dp_theta_import (dir, p2, &error));
   assert_message (error, "is a directory", NULL);

@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 
 #include "error.h"
+#include "file-util.h"
 #include "network.h"
 
 #define IDX_MAGIC_IMAGES 0x00000803u /* unsigned bytes, 3 dimensions */
@@ -86,30 +87,10 @@ idx_read (const char *path, gboolean images, guint32 *n_out, GError **error)
   const gsize item = images ? IDX_IMAGE_BYTES : 1;
   const char *what = images ? "images" : "labels";
 
-  /* O_NONBLOCK: opening a FIFO that has no writer would block forever (cleared below) */
-  int fd = g_open (path, O_RDONLY | O_NONBLOCK, 0);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot open: %s", name, g_strerror (e));
-      return NULL;
-    }
   struct stat st;
-  if (fstat (fd, &st) != 0)
-    {
-      int e = errno;
-      close (fd);
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot stat: %s", name, g_strerror (e));
-      return NULL;
-    }
-  if (S_ISDIR (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: is a directory, not an IDX file", name);
-      return NULL;
-    }
-  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK); /* reads block again: a FIFO with no
-                                                          * writer reads as empty */
+  int fd = dp_file_open (path, name, "an IDX file", &st, error);
+  if (fd < 0)
+    return NULL;
   gboolean regular = S_ISREG (st.st_mode);
   if (regular && st.st_size == 0)
     {

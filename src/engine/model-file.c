@@ -24,6 +24,7 @@
 #include <json-glib/json-glib.h>
 
 #include "error.h"
+#include "file-util.h"
 
 #define MODEL_FORMAT  "digitpad-mlp"
 #define MODEL_VERSION "1"
@@ -550,64 +551,9 @@ dp_model_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
 
+  g_autoptr (GBytes) bytes = dp_file_read_all (path, "a model file", MAX_MODEL_BYTES, error);
+  if (bytes == NULL)
+    return NULL;
   g_autofree char *name = g_filename_display_name (path);
-  /* O_NONBLOCK: opening a FIFO that has no writer would block forever (cleared below) */
-  int fd = g_open (path, O_RDONLY | O_NONBLOCK, 0);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot open: %s", name, g_strerror (e));
-      return NULL;
-    }
-  struct stat st;
-  if (fstat (fd, &st) != 0 || S_ISDIR (st.st_mode))
-    {
-      int e = errno;
-      close (fd);
-      if (S_ISDIR (st.st_mode))
-        g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: is a directory, not a model file", name);
-      else
-        g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot stat: %s", name, g_strerror (e));
-      return NULL;
-    }
-  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
-  if (S_ISREG (st.st_mode) && (guint64) st.st_size > MAX_MODEL_BYTES)
-    {
-      close (fd);
-      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a model file (%"
-                   G_GUINT64_FORMAT " MiB, at most %u)", name, (guint64) st.st_size >> 20,
-                   MAX_MODEL_BYTES >> 20);
-      return NULL;
-    }
-  /* read to the end rather than trusting st_size (pipes, /proc files) */
-  GByteArray *buf = g_byte_array_sized_new (S_ISREG (st.st_mode) ? (guint) MIN (st.st_size + 1, G_MAXUINT32) : 65536);
-  guint8 chunk[65536];
-  for (;;)
-    {
-      ssize_t got = read (fd, chunk, sizeof chunk);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        {
-          int e = errno;
-          close (fd);
-          g_byte_array_unref (buf);
-          g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: read error: %s", name, g_strerror (e));
-          return NULL;
-        }
-      if (got == 0)
-        break;
-      if (buf->len + (guint64) got > MAX_MODEL_BYTES)
-        {
-          close (fd);
-          g_byte_array_unref (buf);
-          g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a model file (over %u "
-                       "MiB)", name, MAX_MODEL_BYTES >> 20);
-          return NULL;
-        }
-      g_byte_array_append (buf, chunk, (guint) got);
-    }
-  close (fd);
-  g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (buf);
   return dp_model_load_bytes (bytes, name, error);
 }

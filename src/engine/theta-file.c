@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "error.h"
+#include "file-util.h"
 
 typedef struct
 {
@@ -35,41 +36,20 @@ matrix_read (const char *path, Matrix *m, GError **error)
   g_autofree char *name = g_filename_display_name (path);
   g_autofree char *text = NULL;
   gsize len = 0;
-  g_autoptr (GError) local = NULL;
 
   m->rows = m->cols = 0;
   m->values = NULL;
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: is a directory, not a Theta text file",
-                   name);
-      return FALSE;
-    }
-  /* a FIFO (or a device) would block or never end in g_file_get_contents */
-  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: not a regular file (a FIFO or a device?)",
-                   name);
-      return FALSE;
-    }
   /* numpy's %.18e text of a 784-1000-10 network is 20 MB; a bigger file is not read into memory */
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && st.st_size > (256 << 20))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: too large for a Theta text file (%"
-                   G_GINT64_FORMAT " MiB, at most 256)", name, (gint64) st.st_size >> 20);
-      return FALSE;
-    }
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot read: %s", name, local->message);
-      return FALSE;
-    }
-  if (memchr (text, '\0', len) != NULL)
+  g_autoptr (GBytes) bytes = dp_file_read_all (path, "a Theta text file", 256u << 20, error);
+  if (bytes == NULL)
+    return FALSE;
+  const char *data = g_bytes_get_data (bytes, &len);
+  if (memchr (data, '\0', len) != NULL)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: not a text file (holds NUL bytes)", name);
       return FALSE;
     }
+  text = g_strndup (data, len);
 
   m->values = g_array_new (FALSE, FALSE, sizeof (double));
   int first_line = 0; /* the line that set the column count */
