@@ -167,7 +167,13 @@ dp_result_view_clear (DpResultView *self)
 static void
 dp_result_view_dispose (GObject *object)
 {
+  GtkWidget *child;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_RESULT_VIEW);
+  /* dispose_template unparents only the children bound by id; the template's two unnamed
+   * boxes (bars, preview) are ours to unparent, or GTK warns as they leak at quit */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (dp_result_view_parent_class)->dispose (object);
 }
 

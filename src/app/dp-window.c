@@ -667,6 +667,10 @@ on_pages_changed_cb (GListModel *pages, guint position, guint removed, guint add
 {
   /* a switcher with one button is clutter: show the title until there is a second page */
   gboolean several = g_list_model_get_n_items (pages) > 1;
+  /* the stack loses its pages after dispose_template has cleared these (the handler lives
+   * until finalize): nothing left to show or hide */
+  if (self->switcher == NULL || self->title_label == NULL)
+    return;
   gtk_widget_set_visible (GTK_WIDGET (self->switcher), several);
   gtk_widget_set_visible (GTK_WIDGET (self->title_label), !several);
 }

@@ -6,18 +6,29 @@
   each within a time limit) and the pad can still be drawn on;
 - resizing the window again and again while predictions run: the drawing survives (strokes are
   stored normalised) and predicts the same digit at the end;
-- quitting with Ctrl+Q in the middle of all this: a clean exit, status 0, within seconds.
+- quitting with Ctrl+Q in the middle of all this: a clean exit, status 0, within seconds;
+- quitting with Ctrl+Q in the middle of an MNIST download (Train tab, "Download MNIST" from a
+  local mirror on 127.0.0.1 that serves slowly, or holds back its answer): status 0 within
+  seconds, nothing in the log, and the target folder left empty: no partial file, no verified
+  but not yet renamed temporary file, nothing that could pass for the data set.
 The app must never crash: its exit status and its log are checked at the end.
 
-Env: DIGITPAD_APP (the built app).
+Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR (the copy the local mirror serves;
+default ../shared/mnist from the source root; without it the download cases are skipped).
 """
+import functools
+import http.server
 import os
 import re
+import shutil
 import sys
+import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session, Tap  # noqa: E402
+from test_train import MNIST, click_train, open_train_tab  # noqa: E402
 
 PRED = r"prediction #(\d+): digit=(\d) .*trigger=%s strokes=(%s) .*total_ms=([-0-9.]+)"
 
@@ -176,6 +187,163 @@ def quit_while_busy(s, tap):
            "\n".join(s.log_text().splitlines()[-10:]))
 
 
+# --- quitting during a download -------------------------------------------------------------
+
+SLOW_FILE = "t10k-images-idx3-ubyte.gz"  # the third file fetched: two are verified by then
+
+
+class SlowMirror:
+    """A local MNIST mirror on 127.0.0.1. Every file but SLOW_FILE is served whole at once;
+    SLOW_FILE, in mode "slow", sends its headers and 64 KiB, then 8 KiB every 0.2 s (a full copy
+    would take minutes), and in mode "stall" never answers at all. It records what it was asked
+    for, so a test knows the download has got that far."""
+
+    def __init__(self, directory):
+        self.mode = "slow"
+        self.stop = threading.Event()
+        self.cond = threading.Condition()
+        self.requests = []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                name = os.path.basename(self.path)
+                with mirror.cond:
+                    mirror.requests.append(name)
+                    mirror.cond.notify_all()
+                path = os.path.join(directory, name)
+                if not name.endswith(".gz") or not os.path.isfile(path):
+                    self.send_error(404)
+                    return
+                if name == SLOW_FILE and mirror.mode == "stall":
+                    mirror.stop.wait(60)  # the request is read; the answer never comes
+                    return
+                with open(path, "rb") as f:
+                    data = f.read()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if name != SLOW_FILE:
+                        self.wfile.write(data)
+                        return
+                    pos = 64 * 1024
+                    self.wfile.write(data[:pos])
+                    self.wfile.flush()
+                    while pos < len(data) and not mirror.stop.wait(0.2):
+                        self.wfile.write(data[pos:pos + 8192])
+                        self.wfile.flush()
+                        pos += 8192
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the app went away mid-file: what this test is about
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/" % self.server.server_port
+
+    def wait_request(self, name, timeout):
+        deadline = time.time() + timeout
+        with self.cond:
+            while name not in self.requests:
+                left = deadline - time.time()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+    def close(self):
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_files(folder, pred, timeout):
+    """Polls the folder until pred(names) holds; returns the last listing."""
+    deadline = time.time() + timeout
+    while True:
+        names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        if pred(names) or time.time() >= deadline:
+            return names
+        time.sleep(0.05)
+
+
+def quit_mid_download(s, tap, mirror, folder, mode):
+    """One app run: Train tab, Download MNIST, Ctrl+Q once the download is under way."""
+    what = {"slow": "while a file streams in", "stall": "while the mirror holds back its answer"}[mode]
+    mirror.mode = mode
+    with mirror.cond:
+        mirror.requests.clear()
+    if s.app is None or s.app.poll() is not None:
+        s.start_app()
+    tap.ok(open_train_tab(s), "download (%s): the Train tab opens" % mode, s.log_text()[-1500:])
+    m = s.wait_for(r"train: data error: no MNIST in (.*)$", timeout=15)
+    tap.ok(m is not None and m.group(1) == folder, "download (%s): no copy in %s yet" % (mode, folder),
+           s.log_text()[-1500:])
+    s.wait_idle()
+    mark = s.mark()
+    click_train(s, "download")
+    m = s.wait_for(r"train: download into (.*)$", timeout=5, since=mark)
+    tap.ok(m is not None and m.group(1) == folder, "download (%s): Download MNIST starts" % mode,
+           s.log_text(mark)[-1500:])
+
+    # under way: the two small files verified (kept as temporary files until all four are),
+    # the third asked for; in "slow" mode its temporary file is also being written
+    ok = s.wait_for(r"mnist: t10k-labels-idx1-ubyte\.gz verified", timeout=15, since=mark) is not None
+    ok = ok and mirror.wait_request(SLOW_FILE, 10)
+    if mode == "slow":
+        names = wait_files(folder, lambda n: any(x.startswith("." + SLOW_FILE) and
+                                                 os.path.getsize(os.path.join(folder, x)) > 0
+                                                 for x in n), 10)
+    else:
+        time.sleep(0.3)
+        names = wait_files(folder, lambda n: False, 0)
+    parts = [n for n in names if n.endswith(".part")]
+    tap.ok(ok and len(parts) == (3 if mode == "slow" else 2),
+           "download (%s): under way, %d temporary files in the folder before quitting"
+           % (mode, len(parts)), "%s\n%s" % (" ".join(names), s.log_text(mark)[-1500:]))
+
+    t0 = time.time()
+    rc = s.quit_app(timeout=8)
+    took = time.time() - t0
+    tap.ok(rc == 0 and took < 5, "Ctrl+Q %s: exit status %s in %.1f s (< 5)" % (what, rc, took),
+           "\n".join(s.log_text(mark).splitlines()[-15:]))
+    tap.ok(s.wait_for(r"mnist: download cancelled", timeout=1, since=mark) is not None,
+           "download (%s): the download was cancelled, not abandoned" % mode,
+           "\n".join(s.log_text(mark).splitlines()[-15:]))
+    bad = s.find_all(r"CRITICAL|WARNING|ERROR|assertion|Segmentation|Aborted|free\(\)")
+    tap.ok(not bad, "download (%s): nothing alarming in the log" % mode,
+           "\n".join(b.string for b in bad[:10]))
+    left = wait_files(folder, lambda n: False, 0)
+    tap.ok(left == [], "download (%s): the folder is left empty (no partial or temporary file)"
+           % mode, " ".join(left))
+    shutil.rmtree(folder, ignore_errors=True)  # a clean start for the next run either way
+
+
+def quit_during_download(tap):
+    if not os.path.exists(os.path.join(MNIST, SLOW_FILE)):
+        tap.skip("Ctrl+Q during an MNIST download", "no MNIST copy (set DIGITPAD_MNIST_DIR)")
+        return
+    mirror = SlowMirror(MNIST)
+    data_home = tempfile.mkdtemp(prefix="digitpad-dl-quit-")
+    folder = os.path.join(data_home, "digitpad", "mnist")
+    try:
+        with Session(env={"DIGITPAD_MNIST_DIR": "", "DIGITPAD_MNIST_MIRRORS": mirror.url,
+                          "XDG_DATA_HOME": data_home}) as s:
+            for mode in ("slow", "stall"):
+                try:
+                    quit_mid_download(s, tap, mirror, folder, mode)
+                except Exception as e:
+                    tap.ok(False, "quit during a download (%s): %s: %s" % (mode, type(e).__name__, e))
+    finally:
+        mirror.close()
+        shutil.rmtree(data_home, ignore_errors=True)
+
+
 def main():
     tap = Tap()
     with Session() as s:
@@ -192,6 +360,9 @@ def main():
         tap.ok(not crit, "no GLib/GTK warnings or criticals in the log",
                "\n".join(m.string for m in crit[:10]))
         quit_while_busy(s, tap)
+    t0 = time.time()
+    quit_during_download(tap)
+    tap.diag("the download cases took %.1f s" % (time.time() - t0))
     return tap.done()
 
 
