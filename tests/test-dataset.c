@@ -117,13 +117,8 @@ expect_error (const char *images, const char *labels, int code, ...)
   g_assert_error (error, DP_ERROR, code);
   va_list ap;
   va_start (ap, code);
-  for (const char *frag; (frag = va_arg (ap, const char *)) != NULL;)
-    {
-      if (strstr (error->message, frag) == NULL)
-        g_error ("message \"%s\" lacks \"%s\"", error->message, frag);
-    }
+  dp_test_assert_message_va (error, ap);
   va_end (ap);
-  g_test_message ("%s", error->message);
   g_error_free (error);
 }
 

@@ -41,20 +41,6 @@ assert_same_net (const DpNetwork *a, const DpNetwork *b)
                    b->n_params * sizeof (float));
 }
 
-/* the message must hold every NULL-terminated fragment */
-static void
-assert_message (const GError *error, ...)
-{
-  g_assert_nonnull (error);
-  va_list ap;
-  va_start (ap, error);
-  for (const char *frag; (frag = va_arg (ap, const char *)) != NULL;)
-    if (strstr (error->message, frag) == NULL)
-      g_error ("message \"%s\" lacks \"%s\"", error->message, frag);
-  va_end (ap);
-  g_test_message ("%s", error->message);
-}
-
 /* A small valid model split into its JSON header and its data, to be edited and packed again. */
 typedef struct
 {
@@ -125,11 +111,8 @@ expect_edit_fails (const char *old, const char *new, ...)
   g_assert_true (g_str_has_prefix (error->message, "edited.safetensors: "));
   va_list ap;
   va_start (ap, new);
-  for (const char *frag; (frag = va_arg (ap, const char *)) != NULL;)
-    if (strstr (error->message, frag) == NULL)
-      g_error ("message \"%s\" lacks \"%s\"", error->message, frag);
+  dp_test_assert_message_va (error, ap);
   va_end (ap);
-  g_test_message ("%s", error->message);
   g_error_free (error);
   parts_clear (&parts);
 }
@@ -144,11 +127,8 @@ expect_bytes_fail (GBytes *bytes, ...)
   g_assert_true (g_str_has_prefix (error->message, "bad.safetensors: "));
   va_list ap;
   va_start (ap, bytes);
-  for (const char *frag; (frag = va_arg (ap, const char *)) != NULL;)
-    if (strstr (error->message, frag) == NULL)
-      g_error ("message \"%s\" lacks \"%s\"", error->message, frag);
+  dp_test_assert_message_va (error, ap);
   va_end (ap);
-  g_test_message ("%s", error->message);
   g_error_free (error);
 }
 
@@ -291,7 +271,7 @@ test_load_bytes_builtin_name (void)
   g_autoptr (GBytes) cut = g_bytes_new_from_bytes (bytes, 0, g_bytes_get_size (bytes) - 1);
   GError *error = NULL;
   g_assert_null (dp_model_load_bytes (cut, "built-in model", &error));
-  assert_message (error, "built-in model: ", "out of bounds", NULL);
+  dp_test_assert_message (error, "built-in model: ", "out of bounds", NULL);
   g_error_free (error);
 }
 
@@ -487,17 +467,17 @@ test_bad_paths (void)
   GError *error = NULL;
   g_assert_null (dp_model_load (dir, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_IO);
-  assert_message (error, dir, "is a directory", NULL);
+  dp_test_assert_message (error, dir, "is a directory", NULL);
   g_clear_error (&error);
   g_autofree char *missing = g_build_filename (dir, "nope.safetensors", NULL);
   g_assert_null (dp_model_load (missing, &error));
-  assert_message (error, "nope.safetensors: cannot open", NULL);
+  dp_test_assert_message (error, "nope.safetensors: cannot open", NULL);
   g_clear_error (&error);
   /* a zero-byte file on disk */
   g_autofree char *zero = g_build_filename (dir, "zero.safetensors", NULL);
   g_file_set_contents (zero, "", 0, NULL);
   g_assert_null (dp_model_load (zero, &error));
-  assert_message (error, "zero.safetensors: empty file", NULL);
+  dp_test_assert_message (error, "zero.safetensors: empty file", NULL);
   g_clear_error (&error);
   dp_test_rmdir (dir);
 }
@@ -514,21 +494,21 @@ test_save_refuses (void)
   net->params[5] = NAN;
   g_assert_false (dp_model_save (net, path, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
-  assert_message (error, "m.safetensors", "NaN or infinite weight", NULL);
+  dp_test_assert_message (error, "m.safetensors", "NaN or infinite weight", NULL);
   g_clear_error (&error);
   net->params[5] = 0;
 
   static const int tiny[3] = { 4, 3, 2 };
   g_autoptr (DpNetwork) small = make_net (tiny, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
   g_assert_false (dp_model_save (small, path, &error));
-  assert_message (error, "cannot save a 4-3-2 network", NULL);
+  dp_test_assert_message (error, "cannot save a 4-3-2 network", NULL);
   g_clear_error (&error);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   g_autofree char *nodir = g_build_filename (dir, "no", "such", "dir", "m.safetensors", NULL);
   g_assert_false (dp_model_save (net, nodir, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_IO);
-  assert_message (error, "m.safetensors: cannot save the model", NULL);
+  dp_test_assert_message (error, "m.safetensors: cannot save the model", NULL);
   g_clear_error (&error);
   dp_test_rmdir (dir);
 }
@@ -579,7 +559,7 @@ expect_theta_fails (const char *t1, const char *t2, const char *frag1, const cha
   GError *error = NULL;
   g_assert_null (dp_theta_import (p1, p2, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_FORMAT);
-  assert_message (error, frag1, frag2, NULL);
+  dp_test_assert_message (error, frag1, frag2, NULL);
   g_error_free (error);
   dp_test_rmdir (dir);
 }
@@ -663,16 +643,16 @@ test_theta_export_refuses (void)
   GError *error = NULL;
   g_assert_false (dp_theta_export (relu, dir, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
-  assert_message (error, "only a 784-h-10 network with sigmoid", "this one is 784-5-10 relu with softmax outputs", NULL);
+  dp_test_assert_message (error, "only a 784-h-10 network with sigmoid", "this one is 784-5-10 relu with softmax outputs", NULL);
   g_clear_error (&error);
   static const int deep[4] = { 784, 5, 5, 10 };
   g_autoptr (DpNetwork) three = make_net (deep, 3, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 1);
   g_assert_false (dp_theta_export (three, dir, &error));
-  assert_message (error, "784-5-5-10", NULL);
+  dp_test_assert_message (error, "784-5-5-10", NULL);
   g_clear_error (&error);
   g_autoptr (DpNetwork) soft = make_net (relu_sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SOFTMAX_CE, 1);
   g_assert_false (dp_theta_export (soft, dir, &error));
-  assert_message (error, "sigmoid with softmax outputs", NULL);
+  dp_test_assert_message (error, "sigmoid with softmax outputs", NULL);
   g_clear_error (&error);
   g_autofree char *p1 = g_build_filename (dir, "Theta1.txt", NULL);
   g_assert_false (g_file_test (p1, G_FILE_TEST_EXISTS));
@@ -733,15 +713,15 @@ test_theta_bad_paths (void)
   GError *error = NULL;
   g_assert_null (dp_theta_import (missing, p2, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_IO);
-  assert_message (error, "Theta1.txt: cannot open", NULL);
+  dp_test_assert_message (error, "Theta1.txt: cannot open", NULL);
   g_clear_error (&error);
   g_assert_null (dp_theta_import (dir, p2, &error));
-  assert_message (error, "is a directory", NULL);
+  dp_test_assert_message (error, "is a directory", NULL);
   g_clear_error (&error);
   g_file_set_contents (missing, "1 2\0 3\n", 8, NULL);
   g_assert_null (dp_theta_import (missing, p2, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_FORMAT);
-  assert_message (error, "Theta1.txt: not a text file", NULL);
+  dp_test_assert_message (error, "Theta1.txt: not a text file", NULL);
   g_clear_error (&error);
   dp_test_rmdir (dir);
 }

@@ -1,6 +1,9 @@
 /* test-util.h: what the unit tests share: where MNIST is, scratch directories. */
 #pragma once
 
+#include <stdarg.h>
+#include <string.h>
+
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -47,4 +50,25 @@ dp_test_rmdir (const char *dir)
   if (d)
     g_dir_close (d);
   g_rmdir (dir);
+}
+
+/* error's message must hold every fragment of the NULL-terminated list ap */
+static inline void
+dp_test_assert_message_va (const GError *error, va_list ap)
+{
+  g_assert_nonnull (error);
+  for (const char *frag; (frag = va_arg (ap, const char *)) != NULL;)
+    if (strstr (error->message, frag) == NULL)
+      g_error ("message \"%s\" lacks \"%s\"", error->message, frag);
+  g_test_message ("%s", error->message);
+}
+
+/* the same, with the fragments as NULL-terminated arguments */
+static inline void
+dp_test_assert_message (const GError *error, ...)
+{
+  va_list ap;
+  va_start (ap, error);
+  dp_test_assert_message_va (error, ap);
+  va_end (ap);
 }
