@@ -207,6 +207,36 @@ test_forward_known (void)
   g_assert_cmpfloat_with_epsilon (dp_network_loss (net, ws, &y, 1), expect, 1e-6);
 }
 
+/* A network whose outputs are NaN has a NaN loss under every loss kind (a clamp such as
+ * fmax (h, 1e-30) would turn it into a finite 69.08 and hide the divergence). */
+static void
+test_loss_nan (void)
+{
+  for (int kind = DP_LOSS_SOFTMAX_CE; kind <= DP_LOSS_MSE; kind++)
+    {
+      const int sizes[] = { 3, 4, 10 };
+      g_autoptr (DpNetwork) net = dp_network_new (sizes, 2, DP_ACTIVATION_SIGMOID, kind);
+      for (gsize i = 0; i < net->n_params; i++)
+        net->params[i] = NAN;
+      g_autoptr (DpWorkspace) ws = dp_workspace_new (net, 2, FALSE);
+      const float x[] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f }; /* (2, 3) */
+      const guint8 y[] = { 3, 7 };
+      dp_network_forward (net, ws, x, 2, 0.0f, NULL);
+      double loss = dp_network_loss (net, ws, y, 2);
+      if (isfinite (loss))
+        g_error ("loss %s: NaN outputs gave a finite loss %g", dp_loss_to_string (kind), loss);
+
+      /* a zero probability is still clamped to a finite loss */
+      for (gsize i = 0; i < net->n_params; i++)
+        net->params[i] = 0.0f;
+      float *b = dp_network_bias (net, 1); /* (10) */
+      for (int k = 0; k < 10; k++)
+        b[k] = k == 3 ? -200.0f : 200.0f;
+      dp_network_forward (net, ws, x, 1, 0.0f, NULL);
+      g_assert_true (isfinite (dp_network_loss (net, ws, y, 1)));
+    }
+}
+
 /* Dropout: about p of the hidden units are zeroed, the rest scaled by 1/(1-p); p = 0 is exact. */
 static void
 test_dropout_mask (void)
@@ -325,6 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/network/forward-known", test_forward_known);
   g_test_add_func ("/engine/network/predict-classify", test_predict_classify);
   g_test_add_func ("/engine/network/dropout-mask", test_dropout_mask);
+  g_test_add_func ("/engine/network/loss-nan", test_loss_nan);
   g_test_add_func ("/engine/network/init", test_init);
   g_test_add_func ("/engine/network/names", test_names);
   return g_test_run ();

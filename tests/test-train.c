@@ -325,6 +325,32 @@ test_lbfgs (void)
   g_array_unref (rec.losses);
 }
 
+/* A learning rate far too big makes the outputs NaN within the first epoch: the run stops there
+ * with DP_ERROR_INVALID naming the epoch and batch, instead of carrying on with a finite-looking
+ * loss and NaN weights. */
+static void
+test_diverge (void)
+{
+  g_autoptr (DpDataset) train = synthetic (2000, 10);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.optimizer = DP_OPTIMIZER_SGD;
+  c.schedule = DP_SCHEDULE_CONSTANT;
+  c.lr = 100.0;
+  c.init = DP_INIT_UNIFORM;
+  c.n_hidden = 3;
+  c.hidden[0] = c.hidden[1] = c.hidden[2] = 64;
+  c.epochs = 3;
+  Recorder rec = { g_array_new (FALSE, FALSE, sizeof (double)) };
+  g_autoptr (GError) error = NULL;
+  g_assert_null (run_recorded (&c, train, NULL, &rec, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  dp_test_assert_message (error, "Training diverged at epoch 1, batch ", "the loss is not finite",
+                          "try a smaller learning rate", NULL);
+  g_assert_cmpuint (rec.losses->len, ==, 0); /* no epoch was reported finished */
+  g_array_unref (rec.losses);
+}
+
 /* Quick's recipe on the first 5000 training images (6 epochs of batches of 32), scored on the
  * first 1000 test images. */
 static void
@@ -367,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/cancel", test_cancel);
   g_test_add_func ("/engine/train/progress-throttle", test_progress_throttle);
   g_test_add_func ("/engine/train/lbfgs", test_lbfgs);
+  g_test_add_func ("/engine/train/diverge", test_diverge);
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);
   return g_test_run ();
 }

@@ -441,6 +441,13 @@ dp_network_forward (const DpNetwork *net, DpWorkspace *ws, const float *X, int B
   return forward_rows (net, ws->act, X, B, drop ? ws->mask : NULL, dropout, rng);
 }
 
+/* log (max (v, 1e-30)) for v ≥ 0, but NaN stays NaN */
+static inline double
+log_clamped (double v)
+{
+  return log (v < 1e-30 ? 1e-30 : v);
+}
+
 double
 dp_network_loss (const DpNetwork *net, const DpWorkspace *ws, const guint8 *labels, int B)
 {
@@ -453,12 +460,14 @@ dp_network_loss (const DpNetwork *net, const DpWorkspace *ws, const guint8 *labe
       int y = labels[r];
       switch (net->loss)
         {
+        /* the clamps keep log finite at 0 but let NaN through (fmax (NaN, c) would return c
+         * and hide a diverged run behind a finite loss) */
         case DP_LOSS_SOFTMAX_CE:
-          total -= log (fmax (h[y], 1e-30));
+          total -= log_clamped (h[y]);
           break;
         case DP_LOSS_SIGMOID_CE:
           for (int k = 0; k < K; k++)
-            total -= k == y ? log (fmax (h[k], 1e-30)) : log (fmax (1.0 - h[k], 1e-30));
+            total -= log_clamped (k == y ? h[k] : 1.0 - h[k]);
           break;
         case DP_LOSS_MSE:
           for (int k = 0; k < K; k++)

@@ -117,7 +117,8 @@ const float *dp_network_forward  (const DpNetwork *net, DpWorkspace *ws, const f
 
 /* Sum over the B rows of the per-sample loss (softmax-ce: -log p_y; sigmoid-ce: Σ_k of the
  * binary cross-entropies; mse: ½ Σ_k (h_k - y_k)²) of the outputs of the last forward pass.
- * No regularisation term. Computed in double. */
+ * No regularisation term. Computed in double. A NaN output gives a NaN loss, so a diverged run
+ * shows as a non-finite loss. */
 double       dp_network_loss     (const DpNetwork *net, const DpWorkspace *ws,
                                   const guint8 *labels, int B);
 

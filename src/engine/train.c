@@ -425,6 +425,14 @@ train_minibatch (Run *run, GError **error)
             }
           const float *out = dp_network_forward (net, run->ws, Xb, nb, dropout, &drop_rng);
           double loss = dp_network_loss (net, run->ws, yb, nb);
+          /* stop at the first bad batch, before its NaNs reach the weights of later batches */
+          if (!isfinite (loss))
+            {
+              g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                           "Training diverged at epoch %d, batch %d: the loss is not finite; "
+                           "try a smaller learning rate", epoch, bi + 1);
+              return FALSE;
+            }
           correct += count_correct (out, yb, nb, K);
           dp_network_backward (net, run->ws, yb, nb, 1.0f / nb, FALSE);
           double progress = (epoch - 1 + (double) bi / n_batches) / c->epochs;
@@ -434,13 +442,6 @@ train_minibatch (Run *run, GError **error)
           recent_loss += loss;
           recent_n += nb;
           samples += nb;
-          if (!isfinite (loss))
-            {
-              g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
-                           "Training diverged in epoch %d (the loss is not finite): lower the "
-                           "learning rate", epoch);
-              return FALSE;
-            }
           if (run->cb && run->cb->progress
               && g_get_monotonic_time () - run->last_progress >= PROGRESS_MIN_INTERVAL_US)
             {
