@@ -510,6 +510,19 @@ test_save_refuses (void)
   g_assert_error (error, DP_ERROR, DP_ERROR_IO);
   dp_test_assert_message (error, "m.safetensors: cannot save the model", NULL);
   g_clear_error (&error);
+
+  /* a model too big for dp_model_load (784-90000-10: 272 MiB of weights; the block is calloc'd
+   * and refused before it is touched) is not written */
+  static const int huge_sizes[3] = { 784, 90000, 10 };
+  g_autoptr (DpNetwork) huge = dp_network_new (huge_sizes, 2, DP_ACTIVATION_RELU,
+                                               DP_LOSS_SOFTMAX_CE);
+  g_assert_cmpuint (huge->n_params * sizeof (float), >, DP_MODEL_MAX_BYTES);
+  g_assert_false (dp_model_save (huge, path, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  dp_test_assert_message (error, "cannot save a 784-90000-10 network", "272 MiB",
+                          "at most 256 MiB", NULL);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   dp_test_rmdir (dir);
 }
 

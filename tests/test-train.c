@@ -127,6 +127,14 @@ spoil (DpTrainConfig *c, int i)
     case 15: c->optimizer = DP_OPTIMIZER_LBFGS; c->augment = TRUE; return "augment";
     case 16: c->limit = -1; return "limit";
     case 17: c->threads = -2; return "threads";
+    /* within every per-field range, but the model would not load back (336 MiB > 256 MiB) */
+    case 18: c->n_hidden = 2; c->hidden[0] = c->hidden[1] = 9000; return "hidden";
+    /* 65536 rows × 8202 units: 6.6 GB of activations */
+    case 19: c->n_hidden = 2; c->hidden[0] = c->hidden[1] = 4096; c->batch = 65536;
+      return "batch";
+    /* a 77 MiB model, but L-BFGS keeps 46 doubles per parameter: 7 GB */
+    case 20: c->optimizer = DP_OPTIMIZER_LBFGS; c->n_hidden = 2;
+      c->hidden[0] = c->hidden[1] = 4000; return "hidden";
     default: return NULL;
     }
 }
@@ -155,7 +163,16 @@ test_validate (void)
       g_assert_null (dp_train_run (&c, ds, NULL, NULL, NULL, &error2));
       g_assert_error (error2, DP_ERROR, DP_ERROR_INVALID);
     }
-  g_assert_cmpint (n, ==, 18);
+  g_assert_cmpint (n, ==, 21);
+
+  /* the size message says what it makes and what is allowed */
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  spoil (&c, 18);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (dp_train_config_validate (&c, &error));
+  dp_test_assert_message (error, "'hidden'", "9000,9000 makes a 336 MiB model; at most 256 MiB",
+                          NULL);
 }
 
 static DpNetwork *

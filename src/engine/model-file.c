@@ -32,9 +32,6 @@
                       "to 20 px, centre of mass at pixel (14, 14)"
 /* the safetensors reference implementation's own limit on the header */
 #define MAX_HEADER_LEN (100u << 20)
-/* 64 M parameters, far beyond any MLP for 28×28 digits: a bigger file (or /dev/zero) is refused
- * before it is read into memory */
-#define MAX_MODEL_BYTES (256u << 20)
 
 /* keys the writer derives from the network itself; anything else in metadata is kept as is */
 static const char *const derived_keys[] = {
@@ -193,6 +190,15 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
                    "outputs", name, sizes, DP_INPUT_SIZE, DP_N_CLASSES);
       return FALSE;
     }
+  if (net->n_params > DP_MODEL_MAX_PARAM_BYTES / sizeof (float))
+    {
+      g_autofree char *sizes = dp_network_describe_sizes (net);
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "%s: cannot save a %s network: its weights take %" G_GSIZE_FORMAT " MiB, and "
+                   "a model file holds at most %" G_GSIZE_FORMAT " MiB", name, sizes,
+                   (net->n_params * sizeof (float)) >> 20, DP_MODEL_MAX_BYTES >> 20);
+      return FALSE;
+    }
   for (gsize i = 0; i < net->n_params; i++)
     if (!isfinite (net->params[i]))
       {
@@ -205,6 +211,14 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
   g_autoptr (GBytes) bytes = dp_model_serialize (net);
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
+  if (len > DP_MODEL_MAX_BYTES)
+    {
+      /* weights within the cap but a huge metadata header */
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "%s: cannot save: the model file would take %" G_GSIZE_FORMAT " MiB, at most %"
+                   G_GSIZE_FORMAT " MiB", name, len >> 20, DP_MODEL_MAX_BYTES >> 20);
+      return FALSE;
+    }
   g_autoptr (GError) local = NULL;
   /* CONSISTENT: temp file beside path, fsync, rename; a crash leaves the old file or the new */
   if (!g_file_set_contents_full (path, data, (gssize) len,
@@ -551,7 +565,7 @@ dp_model_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
 
-  g_autoptr (GBytes) bytes = dp_file_read_all (path, "a model file", MAX_MODEL_BYTES, error);
+  g_autoptr (GBytes) bytes = dp_file_read_all (path, "a model file", DP_MODEL_MAX_BYTES, error);
   if (bytes == NULL)
     return NULL;
   g_autofree char *name = g_filename_display_name (path);

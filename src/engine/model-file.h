@@ -19,7 +19,17 @@ G_BEGIN_DECLS
 #define DP_META_RECIPE        "recipe"        /* the training command / preset */
 #define DP_META_TEST_ACCURACY "test_accuracy" /* "0.9931" */
 
-/* Atomic: writes a temporary file beside path, fsyncs, renames over path. */
+/* The largest model file dp_model_load reads (256 MiB: 64 M parameters, far beyond any MLP for
+ * 28×28 digits); a bigger file (or /dev/zero) is refused before it is read into memory. The
+ * trainer and dp_model_save refuse networks whose weights need more than
+ * DP_MODEL_MAX_PARAM_BYTES, which leaves room for the JSON header, so that whatever is trained
+ * and saved can be loaded again. */
+#define DP_MODEL_MAX_BYTES       ((gsize) 256 << 20)
+#define DP_MODEL_MAX_PARAM_BYTES (DP_MODEL_MAX_BYTES - ((gsize) 1 << 20))
+
+/* Atomic: writes a temporary file beside path, fsyncs, renames over path. Refuses a network that
+ * dp_model_load would refuse: the wrong input or output size, a NaN weight, or a file over
+ * DP_MODEL_MAX_BYTES. */
 gboolean   dp_model_save       (const DpNetwork *net, const char *path, GError **error);
 GBytes    *dp_model_serialize  (const DpNetwork *net);
 
