@@ -3,7 +3,10 @@
  * losses; cancelling returns G_IO_ERROR_CANCELLED within a batch; progress is throttled;
  * L-BFGS lowers the loss; and a short run on a MNIST subset reaches a stated accuracy. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "dataset.h"
 #include "error.h"
@@ -342,6 +345,52 @@ test_lbfgs (void)
   g_array_unref (rec.losses);
 }
 
+/* liblbfgs failing to start (here: out of memory for its 2·m correction vectors) is an error,
+ * not a finished training that returns the untrained network. Runs in a subprocess under an
+ * address-space limit that leaves room for our own buffers but not for liblbfgs's. */
+static void
+test_lbfgs_out_of_memory (void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  g_test_skip ("an address-space limit does not mix with sanitizer shadow memory");
+  return;
+#else
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      g_test_trap_assert_stdout ("*L-BFGS failed before training: out of memory*");
+      return;
+    }
+  g_autoptr (DpDataset) train = synthetic (500, 8);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("classic", &c, NULL));
+  c.threads = 1;
+  c.epochs = 3;
+  /* warm up OpenBLAS's buffers with a small SGD run, so the limit only bites liblbfgs */
+  DpTrainConfig w;
+  g_assert_true (dp_train_preset ("tiny", &w, NULL));
+  w.threads = 1;
+  w.epochs = 1;
+  w.limit = 100;
+  g_autoptr (DpNetwork) warm = dp_train_run (&w, train, NULL, NULL, NULL, NULL);
+  g_assert_nonnull (warm);
+
+  /* 784-100-10: 79510 parameters; our run needs about 2 MB more, liblbfgs 44 × 636 KB = 28 MB */
+  g_autofree char *statm = NULL;
+  g_assert_true (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL));
+  guint64 vm = g_ascii_strtoull (statm, NULL, 10) * (guint64) sysconf (_SC_PAGESIZE);
+  struct rlimit lim = { vm + (12 << 20), vm + (12 << 20) };
+  g_assert_cmpint (setrlimit (RLIMIT_AS, &lim), ==, 0);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_null (net);
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  printf ("%s\n", error->message);
+#endif
+}
+
 /* A learning rate far too big makes the outputs NaN within the first epoch: the run stops there
  * with DP_ERROR_INVALID naming the epoch and batch, instead of carrying on with a finite-looking
  * loss and NaN weights. */
@@ -410,6 +459,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/cancel", test_cancel);
   g_test_add_func ("/engine/train/progress-throttle", test_progress_throttle);
   g_test_add_func ("/engine/train/lbfgs", test_lbfgs);
+  g_test_add_func ("/engine/train/lbfgs-out-of-memory", test_lbfgs_out_of_memory);
   g_test_add_func ("/engine/train/diverge", test_diverge);
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);
   return g_test_run ();

@@ -349,7 +349,8 @@ typedef struct
   double l2_coeff; /* λ / N_train */
   gboolean cancelled;
   /* L-BFGS */
-  int iteration;
+  int iteration;        /* accepted steps so far */
+  double accepted_loss; /* the loss at the last accepted step */
   double last_loss;
   int last_correct; /* training images classified right at the last evaluation */
 } Run;
@@ -580,6 +581,7 @@ lbfgs_progress (void *instance, const lbfgsfloatval_t *x, const lbfgsfloatval_t 
       return 1;
     }
   run->iteration = k;
+  run->accepted_loss = fx;
   /* x is the accepted point: make the network hold it for the test accuracy */
   for (int i = 0; i < n; i++)
     run->net->params[i] = (float) x[i];
@@ -613,17 +615,35 @@ train_lbfgs (Run *run, GError **error)
   lbfgsfloatval_t fx = 0;
   run->t_epoch = g_get_monotonic_time ();
   int ret = lbfgs (n, x, &fx, lbfgs_evaluate, lbfgs_progress, run, &param);
-  /* liblbfgs leaves x at the last accepted point whatever the status: stopping at the iteration
-   * limit is the normal end, and a line search that cannot improve further ends the run where
-   * it stands (both are finished trainings) */
+  /* x is the last accepted point (or the start, if liblbfgs refused to begin) */
   for (int i = 0; i < n; i++)
     net->params[i] = (float) x[i];
   lbfgs_free (x);
   if (ret == LBFGSERR_CANCELED || run->cancelled)
-    run->cancelled = TRUE;
-  else if (ret < 0 && ret != LBFGSERR_MAXIMUMITERATION && !isfinite (fx))
     {
-      g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "L-BFGS failed (status %d)", ret);
+      run->cancelled = TRUE;
+      return TRUE;
+    }
+  /* lbfgs.h orders its statuses: the setup errors (unknown, logic, out of memory, every
+   * LBFGSERR_INVALID_*) come first and leave x untouched; from LBFGSERR_OUTOFINTERVAL on they are
+   * line-search ends and the iteration limit, which leave x at the last accepted point */
+  if (ret < LBFGSERR_OUTOFINTERVAL)
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "L-BFGS failed before training: %s "
+                   "(liblbfgs status %d)",
+                   ret == LBFGSERR_OUTOFMEMORY ? "out of memory"
+                   : ret >= LBFGSERR_INVALID_N ? "a parameter was refused"
+                                               : "internal error", ret);
+      return FALSE;
+    }
+  /* a line search that cannot improve further ends a training where it stands, but only once a
+   * step was taken from a point with a finite loss; otherwise the net is the untrained start */
+  if (ret < 0 && ret != LBFGSERR_MAXIMUMITERATION
+      && (run->iteration == 0 || !isfinite (run->accepted_loss)))
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "L-BFGS could not take a first step (liblbfgs status %d, loss %g); is the "
+                   "data finite?", ret, fx);
       return FALSE;
     }
   return TRUE;
