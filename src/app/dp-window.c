@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "dp-canvas.h"
+#include "dp-file-chooser.h"
 #include "dp-result-view.h"
 #include "dp-train-page.h"
 #include "engine.h"
@@ -353,48 +354,56 @@ dp_window_open_image (DpWindow *self, GFile *file)
       dp_window_show_error (self, _("Could not read the image"), error->message);
       return;
     }
-  /* for the pad: at most 1024 px, never decoded at full size */
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, 1024, 1024, TRUE, NULL);
-  if (pixbuf != NULL)
-    texture = gdk_texture_new_for_pixbuf (pixbuf);
+  /* for the pad: at most 1024 px, never decoded at full size. The network's input was read,
+   * but an image the pad cannot show would be a prediction of nothing visible: the drawing
+   * stays, and the user hears why. */
+  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, 1024, 1024, TRUE, &error);
+  if (pixbuf == NULL)
+    {
+      g_debug ("image not shown: %s", error->message);
+      dp_window_show_error (self, _("Could not show the image"), error->message);
+      return;
+    }
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
 
   memcpy (self->image_input, input, sizeof input);
   self->image_preprocess_ms = (g_get_monotonic_time () - t0) / 1000.0;
   dp_canvas_set_image (self->canvas, texture);
-  /* set_image() cleared the strokes; with no texture the pad looks empty but the input stands */
+  /* set_image() cleared the strokes */
   self->showing_image = TRUE;
   g_debug ("image opened: %s", path);
-  if (texture != NULL)
-    dp_window_predict (self, "image", t0);
+  dp_window_predict (self, "image", t0);
+}
+
+/* A file chooser may answer after the window was closed: dispose_template has then cleared the
+ * template children, and there is nothing left to show the answer in. */
+static gboolean
+dp_window_is_disposed (DpWindow *self)
+{
+  return self->canvas == NULL;
 }
 
 static void
-on_open_image_response_cb (GtkNativeDialog *chooser, int response, DpWindow *self)
+on_open_image_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      if (file != NULL)
-        dp_window_open_image (self, file);
-    }
-  g_object_unref (chooser);
+  DpWindow *self = DP_WINDOW (owner);
+
+  if (!dp_window_is_disposed (self))
+    dp_window_open_image (self, file);
 }
 
 static void
 dp_window_open_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DpWindow *self = DP_WINDOW (user_data);
-  GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) images = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Open an Image"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   gtk_file_filter_set_name (images, _("Images"));
   gtk_file_filter_add_pixbuf_formats (images);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), images);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_image_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dp_file_chooser_run (dp_file_chooser_new (GTK_WINDOW (self), _("Open an Image"),
+                                            GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), images,
+                                            NULL),
+                       G_OBJECT (self), on_open_image_chosen_cb, NULL);
 }
 
 static gboolean
@@ -414,88 +423,77 @@ dp_window_save_png (DpWindow *self, const char *path, GError **error)
 }
 
 static void
-on_save_drawing_response_cb (GtkNativeDialog *chooser, int response, DpWindow *self)
+on_save_drawing_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
+  DpWindow *self = DP_WINDOW (owner);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
 
-      if (path == NULL)
-        dp_window_show_error (self, _("Could not save the drawing"),
-                              _("Only local files can be written"));
-      else if (!dp_window_save_png (self, path, &error))
-        dp_window_show_error (self, _("Could not save the drawing"), error->message);
-      else
-        g_debug ("drawing saved: %s", path);
-    }
-  g_object_unref (chooser);
+  if (dp_window_is_disposed (self))
+    return;
+  if (path == NULL)
+    dp_window_show_error (self, _("Could not save the drawing"),
+                          _("Only local files can be written"));
+  else if (!dp_window_save_png (self, path, &error))
+    dp_window_show_error (self, _("Could not save the drawing"), error->message);
+  else
+    g_debug ("drawing saved: %s", path);
 }
 
 static void
 dp_window_save_drawing_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DpWindow *self = DP_WINDOW (user_data);
-  GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Save Drawing"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_file_filter_set_name (png, _("PNG images"));
   gtk_file_filter_add_mime_type (png, "image/png");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), png);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("digit.png"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_drawing_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dp_file_chooser_run (dp_file_chooser_new (GTK_WINDOW (self), _("Save Drawing"),
+                                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), png,
+                                            _("digit.png")),
+                       G_OBJECT (self), on_save_drawing_chosen_cb, NULL);
 }
 
 static void
-on_load_model_response_cb (GtkNativeDialog *chooser, int response, DpWindow *self)
+on_load_model_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
-      guint n = g_list_model_get_n_items (files);
-      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  DpWindow *self = DP_WINDOW (owner);
+  guint n = g_list_model_get_n_items (files);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr (GFile) file = g_list_model_get_item (files, i);
-          char *path = g_file_get_path (file);
-          if (path != NULL)
-            g_ptr_array_add (paths, path);
-        }
-      g_ptr_array_add (paths, NULL);
-      if (paths->len > 1)
-        dp_window_load_model (self, (const char *const *) paths->pdata);
+  if (dp_window_is_disposed (self))
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GFile) item = g_list_model_get_item (files, i);
+      char *path = g_file_get_path (item);
+      if (path != NULL)
+        g_ptr_array_add (paths, path);
     }
-  g_object_unref (chooser);
+  g_ptr_array_add (paths, NULL);
+  if (paths->len > 1)
+    dp_window_load_model (self, (const char *const *) paths->pdata);
 }
 
 static void
 dp_window_load_model_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DpWindow *self = DP_WINDOW (user_data);
-  GtkFileChooserNative *chooser;
+  GtkFileChooser *chooser;
   g_autoptr (GtkFileFilter) models = gtk_file_filter_new ();
   g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Load a Model"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), _("_Cancel"));
   gtk_file_filter_set_name (models, _("Models (.safetensors, Theta1.txt + Theta2.txt)"));
   gtk_file_filter_add_suffix (models, "safetensors");
   gtk_file_filter_add_suffix (models, "txt");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), models);
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  chooser = dp_file_chooser_new (GTK_WINDOW (self), _("Load a Model"),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), models, NULL);
+  gtk_file_chooser_add_filter (chooser, all);
   /* a classic model is two files: either one finds the other, or pick both */
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_load_model_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  gtk_file_chooser_set_select_multiple (chooser, TRUE);
+  dp_file_chooser_run (chooser, G_OBJECT (self), on_load_model_chosen_cb, NULL);
 }
 
 /* --- actions ------------------------------------------------------------------------------- */

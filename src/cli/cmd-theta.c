@@ -3,8 +3,6 @@
  * hidden layer and outputs) in both directions, through dp_theta_import / dp_theta_export. */
 #include "cli.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,12 +83,8 @@ dp_cli_export_theta (int argc, char **argv)
   if (net == NULL)
     return DP_CLI_EXIT_FAILED;
 
-  if (g_mkdir_with_parents (dir, 0777) != 0)
-    {
-      int saved = errno;
-      dp_cli_error ("%s: cannot create the directory: %s", dir, g_strerror (saved));
-      return DP_CLI_EXIT_FAILED;
-    }
+  /* dp_theta_export checks the model first and only then creates dir: a refused model leaves
+   * nothing behind */
   g_autoptr (GError) error = NULL;
   if (!dp_theta_export (net, dir, &error))
     {

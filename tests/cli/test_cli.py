@@ -487,8 +487,11 @@ def _():
 @case("export-theta: a ReLU/softmax model → exit 1 naming it")
 def _():
     model = need("quick_model", "the trained Quick model")
-    p = cli("export-theta", model, os.path.join(TMP, "relu-theta"))
+    d = os.path.join(TMP, "relu-theta", "nested")
+    p = cli("export-theta", model, d)
     expect_file_error(p, model)
+    # the model is refused before anything is created
+    assert not os.path.exists(os.path.join(TMP, "relu-theta")), "a refused export left a folder"
 
 
 # The MNIST cases: train first (the export-theta case above runs after, see ORDER below).
