@@ -25,6 +25,7 @@
 #include "dp-application.h"
 #include "dp-chart.h"
 #include "dp-confusion-view.h"
+#include "dp-file-chooser.h"
 #include "dp-gallery.h"
 #include "dp-mnist-download.h"
 #include "dp-trainer.h"
@@ -481,39 +482,31 @@ cancel_download_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-on_folder_chosen_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+on_folder_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
-  g_autoptr (DpTrainPage) self = user_data;
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
+  DpTrainPage *self = DP_TRAIN_PAGE (owner);
+  g_autofree char *path = g_file_get_path (file);
+
+  if (!self->disposed && path != NULL)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path != NULL)
-        {
-          remember_data_dir (path);
-          load_data (self, path);
-        }
+      remember_data_dir (path);
+      load_data (self, path);
     }
-  g_object_unref (dialog);
 }
 
 static void
 choose_folder_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   DpTrainPage *self = DP_TRAIN_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Choose the MNIST Folder"), GTK_WINDOW (root),
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Use Folder"),
-                                 _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  GtkFileChooser *chooser =
+    dp_file_chooser_new (GTK_WINDOW (gtk_widget_get_root (widget)), _("Choose the MNIST Folder"),
+                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Use Folder"), NULL, NULL);
   if (self->data_dir && g_file_test (self->data_dir, G_FILE_TEST_IS_DIR))
     {
       g_autoptr (GFile) current = g_file_new_for_path (self->data_dir);
-      gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), current, NULL);
+      gtk_file_chooser_set_file (chooser, current, NULL);
     }
-  g_signal_connect (chooser, "response", G_CALLBACK (on_folder_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dp_file_chooser_run (chooser, G_OBJECT (self), on_folder_chosen_cb, NULL);
 }
 
 /* ---------- settings ---------- */
@@ -1070,44 +1063,38 @@ start_file_job (DpTrainPage *self, const char *path, gboolean theta)
 }
 
 static void
-on_save_chosen_cb (GtkNativeDialog *dialog, int response, gpointer user_data)
+on_save_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
-  g_autoptr (DpTrainPage) self = user_data;
-  gboolean theta = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "theta"));
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed && self->result != NULL)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path != NULL)
-        start_file_job (self, path, theta);
-    }
-  g_object_unref (dialog);
+  DpTrainPage *self = DP_TRAIN_PAGE (owner);
+  gboolean theta = GPOINTER_TO_INT (user_data);
+  g_autofree char *path = g_file_get_path (file);
+
+  if (!self->disposed && self->result != NULL && path != NULL)
+    start_file_job (self, path, theta);
 }
 
 static void
 save_dialog (DpTrainPage *self, gboolean theta)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (
-    theta ? _("Export Theta1.txt and Theta2.txt to a Folder") : _("Save Model"), GTK_WINDOW (root),
-    theta ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER : GTK_FILE_CHOOSER_ACTION_SAVE,
-    theta ? _("_Export") : _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  if (!theta)
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  GtkFileChooser *chooser;
+
+  if (theta)
+    chooser = dp_file_chooser_new (parent, _("Export Theta1.txt and Theta2.txt to a Folder"),
+                                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), NULL, NULL);
+  else
     {
       g_autofree char *name = g_strdup_printf ("digitpad-%s.safetensors",
                                                self->result_config.preset[0]
                                                  ? self->result_config.preset : "custom");
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-      GtkFileFilter *filter = gtk_file_filter_new ();
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
       gtk_file_filter_set_name (filter, _("Models (safetensors)"));
       gtk_file_filter_add_pattern (filter, "*.safetensors");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-      g_object_unref (filter);
+      chooser = dp_file_chooser_new (parent, _("Save Model"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                     _("_Save"), filter, name);
     }
-  g_object_set_data (G_OBJECT (chooser), "theta", GINT_TO_POINTER (theta));
-  g_signal_connect (chooser, "response", G_CALLBACK (on_save_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dp_file_chooser_run (chooser, G_OBJECT (self), on_save_chosen_cb, GINT_TO_POINTER (theta));
 }
 
 static void
