@@ -240,6 +240,10 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 
   DpNetwork *net = dp_train_run (&job->config, job->data->train, job->data->test, &callbacks,
                                  cancellable, &error);
+  /* Stop pressed as training returned: the evaluation below is a full pass over the test set
+   * that cannot be cancelled, and stop_and_wait() (window close) would wait for it */
+  if (net != NULL && g_cancellable_set_error_if_cancelled (cancellable, &error))
+    g_clear_pointer (&net, dp_network_free);
   if (net != NULL)
     {
       /* the evaluation the results panel shows, here so the UI thread never runs it */
@@ -413,7 +417,8 @@ dp_trainer_run_async (DpTrainer *self, const DpTrainConfig *config, DpMnistData 
                                         g_steal_pointer (&outer));
   g_task_set_source_tag (inner, train_thread);
   g_task_set_name (inner, "[digitpad] training");
-  /* a run that finished is finished, even if Stop was pressed as it returned */
+  /* the worker decides (train_thread): a run it returned a result for is finished, even if
+   * Stop was pressed as it returned */
   g_task_set_check_cancellable (inner, FALSE);
   g_task_set_task_data (inner, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (inner, train_thread);
