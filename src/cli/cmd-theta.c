@@ -39,11 +39,9 @@ dp_cli_import_theta (int argc, char **argv)
       dp_cli_error ("%s", error->message);
       return DP_CLI_EXIT_FAILED;
     }
-  if (dp_network_get_meta (net, DP_META_RECIPE) == NULL)
-    {
-      g_autofree char *recipe = g_strdup_printf ("imported from %s and %s", rest[0], rest[1]);
-      dp_network_set_meta (net, DP_META_RECIPE, recipe);
-    }
+  /* the engine's recipe names the files generically; here the paths as typed are known */
+  g_autofree char *recipe = g_strdup_printf ("imported from %s and %s", rest[0], rest[1]);
+  dp_network_set_meta (net, DP_META_RECIPE, recipe);
   dp_network_set_meta (net, "command", dp_cli_command_line ());
   if (!dp_model_save (net, out, &error))
     {

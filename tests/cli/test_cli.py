@@ -295,6 +295,7 @@ def _():
     tensors, meta = read_safetensors(out)
     assert meta.get("format") == "digitpad-mlp", meta
     assert "sigmoid" in meta.get("activations", ""), meta
+    assert meta.get("recipe") == "imported from %s and %s" % (theta1, theta2), meta
     dtype, shape, w0 = tensors["layers.0.weight"]
     assert dtype == "F32" and shape == [25, 784], (dtype, shape)
     assert tensors["layers.1.weight"][1] == [10, 25], tensors["layers.1.weight"][1]
