@@ -124,6 +124,7 @@ struct _DpTrainPage
   DpTrainer *trainer;
   DpTrainConfig run_config;
   int n_epoch_rows;
+  gboolean stopping;              /* Stop was pressed: the label says so until the run ends */
 
   /* results */
   DpTrainResult *result;
@@ -773,7 +774,9 @@ on_progress_cb (DpTrainer *trainer, const DpTrainProgress *p, DpTrainPage *self)
   else
     text = g_strdup_printf (_("Epoch %d of %d · batch %d of %d · loss %.4f"), p->epoch,
                             p->n_epochs, p->batch, p->n_batches, p->loss);
-  gtk_label_set_text (self->progress_label, text);
+  /* progress queued before Stop still arrives: it must not hide that a stop is under way */
+  if (!self->stopping)
+    gtk_label_set_text (self->progress_label, text);
   g_autofree char *rate = format_thousands (p->samples_per_s);
   g_autofree char *eta = format_duration (p->eta_s);
   g_autofree char *elapsed = format_duration (p->elapsed_s);
@@ -911,6 +914,7 @@ on_train_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       dp_train_result_free (result);
       return;
     }
+  self->stopping = FALSE;
   gtk_widget_remove_css_class (GTK_WIDGET (self->progress_label), "error");
   if (result == NULL)
     {
@@ -972,7 +976,11 @@ static void
 stop_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   DpTrainPage *self = DP_TRAIN_PAGE (widget);
+
+  if (!dp_trainer_get_running (self->trainer))
+    return;
   dp_trainer_stop (self->trainer);
+  self->stopping = TRUE;
   gtk_label_set_text (self->progress_label, _("Stopping…"));
 }
 
