@@ -449,10 +449,10 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
     }
   if (net == NULL)
     {
-      if (train_error != NULL && g_error_matches (train_error, DP_ERROR, DP_ERROR_INVALID))
-        return dp_cli_usage (COMMAND, "%s", train_error->message);
-      dp_cli_error ("training failed: %s",
-                    train_error != NULL ? train_error->message : "no network returned");
+      /* the settings were validated before the run: whatever fails now (divergence, L-BFGS,
+       * memory) is a failed training, not a usage error. The engine's messages say what failed. */
+      dp_cli_error ("%s", train_error != NULL ? train_error->message
+                                              : "training failed: no network returned");
       return DP_CLI_EXIT_FAILED;
     }
 

@@ -525,6 +525,21 @@ def _():
     print("# trained in %.1f s: test accuracy %s %%" % (seconds, m.group(1)))
 
 
+@case("train: a diverging run (SGD lr 100) → exit 1 within epoch 1, no usage hint, nothing saved")
+def _():
+    need_mnist()
+    out = os.path.join(TMP, "diverged.safetensors")
+    p = cli("train", "--preset", "quick", "--lr", 100, "--optimizer", "sgd", "--hidden",
+            "256,256,256", "--init", "uniform", "--epochs", 2, "--limit", 5000, "--data", MNIST,
+            "--out", out)
+    expect_status(p, 1)
+    assert re.search(r"^digitpad-cli: .*diverged at epoch 1, batch \d+: the loss is not finite; "
+                     r"try a smaller learning rate$", p.err, re.M), show(p)
+    assert "--help" not in p.err, "a training failure is not a usage error:\n" + show(p)
+    assert not re.search(r"^epoch \d", p.err, re.M), "an epoch was reported:\n" + show(p)
+    assert not os.path.exists(out), "a diverged run saved a model"
+
+
 @case("eval: the accuracy line (same as train's), per-class table, confusion matrix")
 def _():
     model = need("quick_model", "the trained Quick model")
