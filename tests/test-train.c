@@ -2,6 +2,8 @@
  * with a message that names it; two runs with the same seed give bit-identical weights and
  * losses; cancelling returns G_IO_ERROR_CANCELLED within a batch; progress is throttled;
  * L-BFGS lowers the loss; and a short run on a MNIST subset reaches a stated accuracy. */
+#include <cblas.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,21 @@
 #include "model-file.h"
 #include "train.h"
 #include "test-util.h"
+
+/* Every call the engine makes to openblas_set_num_threads lands here first (the executable's
+ * definition interposes on libopenblas's), is counted, and goes on to OpenBLAS. */
+static int n_blas_resizes;
+
+void
+openblas_set_num_threads (int n)
+{
+  static void (*real) (int) = NULL;
+  if (real == NULL)
+    real = (void (*) (int)) dlsym (RTLD_NEXT, "openblas_set_num_threads");
+  g_assert_nonnull (real);
+  n_blas_resizes++;
+  real (n);
+}
 
 /* n images of 10 separable classes: class c lights a 4×4 block at its own place, plus noise */
 static DpDataset *
@@ -345,6 +362,36 @@ test_lbfgs (void)
   g_array_unref (rec.losses);
 }
 
+/* OpenBLAS's thread count is process-wide and unsafe to resize while another thread is inside a
+ * BLAS call: a run whose count is already set leaves the pool alone; another count is set for
+ * the run and put back after. */
+static void
+test_blas_threads (void)
+{
+  g_autoptr (DpDataset) train = synthetic (200, 11);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 16;
+  c.epochs = 1;
+  c.threads = 1;
+
+  openblas_set_num_threads (1);
+  n_blas_resizes = 0;
+  g_autoptr (DpNetwork) a = dp_train_run (&c, train, NULL, NULL, NULL, NULL);
+  g_assert_nonnull (a);
+  g_assert_cmpint (n_blas_resizes, ==, 0);
+  g_assert_cmpint (openblas_get_num_threads (), ==, 1);
+
+  if (g_get_num_processors () < 2)
+    return; /* a second count needs a second core (the run clamps to the cores) */
+  openblas_set_num_threads (2);
+  n_blas_resizes = 0;
+  g_autoptr (DpNetwork) b = dp_train_run (&c, train, NULL, NULL, NULL, NULL);
+  g_assert_nonnull (b);
+  g_assert_cmpint (n_blas_resizes, ==, 2); /* to 1 for the run, back to 2 */
+  g_assert_cmpint (openblas_get_num_threads (), ==, 2);
+}
+
 /* liblbfgs failing to start (here: out of memory for its 2·m correction vectors) is an error,
  * not a finished training that returns the untrained network. Runs in a subprocess under an
  * address-space limit that leaves room for our own buffers but not for liblbfgs's. */
@@ -459,6 +506,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/cancel", test_cancel);
   g_test_add_func ("/engine/train/progress-throttle", test_progress_throttle);
   g_test_add_func ("/engine/train/lbfgs", test_lbfgs);
+  g_test_add_func ("/engine/train/blas-threads", test_blas_threads);
   g_test_add_func ("/engine/train/lbfgs-out-of-memory", test_lbfgs_out_of_memory);
   g_test_add_func ("/engine/train/diverge", test_diverge);
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);

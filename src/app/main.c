@@ -1,4 +1,5 @@
 /* main.c: starts DpApplication. Everything else lives in dp-application.c and the widgets. */
+#include <cblas.h>
 #include <glib/gi18n.h>
 
 #include "dp-application.h"
@@ -12,6 +13,10 @@ main (int argc, char *argv[])
    * stream to read for users reporting a bug and for the GUI tests */
   g_log_writer_default_set_use_stderr (TRUE);
   g_set_application_name ("Digitpad");
+  /* OpenBLAS's thread count is process-wide and unsafe to resize while the UI thread is inside
+   * a BLAS call (predicting as the user draws). Set it once here to the count the Train page
+   * passes (dp-train-page.c: cores − 1), so dp_train_run never resizes the pool mid-use. */
+  openblas_set_num_threads (MAX (1, (int) g_get_num_processors () - 1));
   app = dp_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -681,11 +681,15 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
   dp_rng_init (&init_rng, config->seed);
   dp_network_init (net, config->init, &init_rng);
 
-  /* BLAS threads are the run's only compute threads; the setting is process-wide, so it is put
-   * back when the run ends */
+  /* BLAS threads are the run's only compute threads. The setting is process-wide, and resizing
+   * OpenBLAS's pool while another thread is inside a BLAS call (the GUI predicting as the user
+   * draws) is unsafe: it is changed only when it differs, and put back only if it was changed.
+   * The GUI sets its training count at startup, so its runs never resize the pool. */
   int threads_before = openblas_get_num_threads ();
   int threads = config->threads > 0 ? MIN (config->threads, n_cores ()) : n_cores ();
-  openblas_set_num_threads (threads);
+  gboolean resize = threads != threads_before;
+  if (resize)
+    openblas_set_num_threads (threads);
 
   Run run = { 0 };
   run.config = config;
@@ -702,7 +706,8 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
   gboolean ok = config->optimizer == DP_OPTIMIZER_LBFGS ? train_lbfgs (&run, error)
                                                         : train_minibatch (&run, error);
   g_clear_pointer (&run.ws, dp_workspace_free);
-  openblas_set_num_threads (threads_before);
+  if (resize)
+    openblas_set_num_threads (threads_before);
   if (!ok)
     return NULL;
   if (run.cancelled)

@@ -46,10 +46,13 @@ typedef struct
   guint64 seed;
   int limit;                     /* train on the first N images; 0 = all */
   int threads;                   /* compute threads; 0 = as many as cores. They are OpenBLAS's
-                                    threads (set process-wide for the run, restored after); the
-                                    engine starts no other compute thread. A GUI should pass 1 so
-                                    that its own thread keeps a core (about 1.35× slower on 2 cores
-                                    for Quick, measured) */
+                                    threads; the engine starts no other compute thread. The count
+                                    is process-wide: a run changes it only when it differs from
+                                    openblas_get_num_threads () and puts it back after. A program
+                                    that calls BLAS on another thread during a run (the GUI
+                                    predicting) must set the count once at startup to what it
+                                    passes here, so that a run never resizes the pool while that
+                                    thread is inside a BLAS call */
 } DpTrainConfig;
 
 /* "classic", "tiny", "deep", "quick", "best" */
