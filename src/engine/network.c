@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "names-private.h"
+
 /* rows per GEMM when classifying many images: big enough for BLAS, small enough for the cache */
 #define CLASSIFY_CHUNK 256
 
@@ -289,8 +291,8 @@ max_width (const DpNetwork *net)
   return w;
 }
 
-static int
-argmax (const float *v, int n)
+int
+dp_argmax (const float *v, int n)
 {
   int best = 0;
   for (int j = 1; j < n; j++)
@@ -349,7 +351,7 @@ dp_network_predict (const DpNetwork *net, const float *x, float *probs)
   int n_out = net->sizes[L];
   float *res = (float *) in;
   output_activation (net->loss, res, 1, n_out);
-  int cls = argmax (res, n_out);
+  int cls = dp_argmax (res, n_out);
   if (probs)
     {
       memcpy (probs, res, n_out * sizeof (float));
@@ -378,7 +380,7 @@ dp_network_classify (const DpNetwork *net, const float *X, int n, guint8 *pred, 
         {
           const float *o = out + (gsize) r * n_out;
           if (pred)
-            pred[r0 + r] = (guint8) argmax (o, n_out);
+            pred[r0 + r] = (guint8) dp_argmax (o, n_out);
           if (probs)
             {
               float *p = probs + (gsize) (r0 + r) * n_out;
@@ -603,8 +605,8 @@ static const char *const activation_names[] = { "sigmoid", "tanh", "relu" };
 static const char *const loss_names[] = { "softmax-ce", "sigmoid-ce", "mse" };
 static const char *const init_names[] = { "he", "xavier", "uniform" };
 
-static gboolean
-lookup (const char *const *names, int n, const char *s, int *out)
+gboolean
+dp_names_lookup (const char *const *names, int n, const char *s, int *out)
 {
   if (s == NULL)
     return FALSE;
@@ -627,7 +629,7 @@ gboolean
 dp_activation_from_string (const char *s, DpActivation *out)
 {
   int i;
-  if (!lookup (activation_names, G_N_ELEMENTS (activation_names), s, &i))
+  if (!dp_names_lookup (activation_names, G_N_ELEMENTS (activation_names), s, &i))
     return FALSE;
   *out = (DpActivation) i;
   return TRUE;
@@ -643,7 +645,7 @@ gboolean
 dp_loss_from_string (const char *s, DpLoss *out)
 {
   int i;
-  if (!lookup (loss_names, G_N_ELEMENTS (loss_names), s, &i))
+  if (!dp_names_lookup (loss_names, G_N_ELEMENTS (loss_names), s, &i))
     return FALSE;
   *out = (DpLoss) i;
   return TRUE;
@@ -659,7 +661,7 @@ gboolean
 dp_init_from_string (const char *s, DpInit *out)
 {
   int i;
-  if (!lookup (init_names, G_N_ELEMENTS (init_names), s, &i))
+  if (!dp_names_lookup (init_names, G_N_ELEMENTS (init_names), s, &i))
     return FALSE;
   *out = (DpInit) i;
   return TRUE;

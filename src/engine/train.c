@@ -20,6 +20,7 @@
 #include "augment.h"
 #include "error.h"
 #include "model-file.h"
+#include "names-private.h"
 #include "optimizer.h"
 
 /* at most this many progress callbacks per second (the GUI redraws a chart from them) */
@@ -152,20 +153,34 @@ dp_optimizer_to_string (DpOptimizerKind o)
 gboolean
 dp_optimizer_from_string (const char *s, DpOptimizerKind *out)
 {
-  if (s == NULL)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (optimizer_names); i++)
-    if (g_ascii_strcasecmp (s, optimizer_names[i]) == 0)
-      {
-        *out = (DpOptimizerKind) i;
-        return TRUE;
-      }
-  if (g_ascii_strcasecmp (s, "l-bfgs") == 0)
+  int i;
+  if (dp_names_lookup (optimizer_names, G_N_ELEMENTS (optimizer_names), s, &i))
+    {
+      *out = (DpOptimizerKind) i;
+      return TRUE;
+    }
+  if (s != NULL && g_ascii_strcasecmp (s, "l-bfgs") == 0)
     {
       *out = DP_OPTIMIZER_LBFGS;
       return TRUE;
     }
   return FALSE;
+}
+
+const char *
+dp_schedule_to_string (DpSchedule s)
+{
+  return (unsigned) s < G_N_ELEMENTS (schedule_names) ? schedule_names[s] : "unknown";
+}
+
+gboolean
+dp_schedule_from_string (const char *s, DpSchedule *out)
+{
+  int i;
+  if (!dp_names_lookup (schedule_names, G_N_ELEMENTS (schedule_names), s, &i))
+    return FALSE;
+  *out = (DpSchedule) i;
+  return TRUE;
 }
 
 static gboolean
@@ -318,7 +333,7 @@ dp_train_config_describe (const DpTrainConfig *c)
         g_string_append_printf (s, " momentum %s",
                                 g_ascii_formatd (num, sizeof num, "%g", c->momentum));
       if (c->schedule != DP_SCHEDULE_CONSTANT)
-        g_string_append_printf (s, " %s", schedule_names[c->schedule]);
+        g_string_append_printf (s, " %s", dp_schedule_to_string (c->schedule));
       g_string_append_printf (s, ", batch %d, %d epochs", c->batch, c->epochs);
     }
   if (c->l2 > 0.0)
@@ -348,6 +363,8 @@ typedef struct
   gint64 t_start, t_epoch, last_progress;
   double l2_coeff; /* λ / N_train */
   gboolean cancelled;
+  double test_acc;           /* the test accuracy at the last epoch report */
+  gboolean test_acc_current; /* and the weights have not changed since */
   /* L-BFGS */
   int iteration;        /* accepted steps so far */
   double accepted_loss; /* the loss at the last accepted step */
@@ -374,15 +391,17 @@ test_accuracy (const DpNetwork *net, const DpDataset *test)
   return (double) ok / test->n;
 }
 
-static void
+/* calls the progress callback unless one ran less than PROGRESS_MIN_INTERVAL_US ago (force:
+ * call it anyway); TRUE when it was called */
+static gboolean
 report_progress (Run *run, int epoch, int batch, int n_batches, double loss, double samples,
                  gboolean force)
 {
   if (run->cb == NULL || run->cb->progress == NULL)
-    return;
+    return FALSE;
   gint64 now = g_get_monotonic_time ();
   if (!force && now - run->last_progress < PROGRESS_MIN_INTERVAL_US)
-    return;
+    return FALSE;
   run->last_progress = now;
   DpTrainProgress p = { 0 };
   p.epoch = epoch;
@@ -395,6 +414,7 @@ report_progress (Run *run, int epoch, int batch, int n_batches, double loss, dou
   double done = (epoch - 1 + (double) batch / n_batches) / run->config->epochs;
   p.eta_s = done > 0 ? p.elapsed_s * (1.0 - done) / done : 0;
   run->cb->progress (&p, run->cb->user_data);
+  return TRUE;
 }
 
 static void
@@ -408,6 +428,9 @@ report_epoch (Run *run, int epoch, double loss, double train_acc)
   r.train_loss = loss;
   r.train_accuracy = train_acc;
   r.test_accuracy = test_accuracy (run->net, run->test);
+  /* kept for the model's metadata while the weights stay as they are (the last epoch's) */
+  run->test_acc = r.test_accuracy;
+  run->test_acc_current = TRUE;
   r.seconds = seconds_since (run->t_epoch);
   run->cb->epoch_done (&r, run->cb->user_data);
 }
@@ -418,13 +441,7 @@ count_correct (const float *out, const guint8 *y, int B, int K)
 {
   int correct = 0;
   for (int r = 0; r < B; r++)
-    {
-      const float *o = out + (gsize) r * K;
-      int best = 0;
-      for (int k = 1; k < K; k++)
-        best = o[k] > o[best] ? k : best;
-      correct += best == y[r];
-    }
+    correct += dp_argmax (out + (gsize) r * K, K) == y[r];
   return correct;
 }
 
@@ -505,16 +522,15 @@ train_minibatch (Run *run, GError **error)
           dp_network_backward (net, run->ws, yb, nb, 1.0f / nb, FALSE);
           double progress = (epoch - 1 + (double) bi / n_batches) / c->epochs;
           dp_optimizer_step (opt, net, run->ws->grads, dp_schedule_lr (c->schedule, c->lr, progress));
+          run->test_acc_current = FALSE;
 
           loss_sum += loss;
           recent_loss += loss;
           recent_n += nb;
           samples += nb;
-          if (run->cb && run->cb->progress
-              && g_get_monotonic_time () - run->last_progress >= PROGRESS_MIN_INTERVAL_US)
+          if (report_progress (run, epoch, bi + 1, n_batches, recent_loss / recent_n, samples,
+                               FALSE))
             {
-              report_progress (run, epoch, bi + 1, n_batches, recent_loss / recent_n, samples,
-                               FALSE);
               recent_loss = 0.0;
               recent_n = 0;
             }
@@ -539,6 +555,7 @@ lbfgs_evaluate (void *instance, const lbfgsfloatval_t *x, lbfgsfloatval_t *g, co
   DpNetwork *net = run->net;
   for (int i = 0; i < n; i++)
     net->params[i] = (float) x[i];
+  run->test_acc_current = FALSE; /* a trial point; lbfgs_progress reports accepted ones */
   int N = run->n_train;
   const int K = net->sizes[net->n_layers];
   double loss = 0.0;
@@ -718,7 +735,8 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
 
   g_autofree char *recipe = dp_train_config_describe (config);
   dp_network_set_meta (net, DP_META_RECIPE, recipe);
-  double acc = test_accuracy (net, test);
+  /* the last epoch's report already measured these weights (with an epoch callback) */
+  double acc = run.test_acc_current ? run.test_acc : test_accuracy (net, test);
   if (acc >= 0.0)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];

@@ -65,6 +65,9 @@ char     *dp_train_config_describe   (const DpTrainConfig *config);
 
 const char *dp_optimizer_to_string   (DpOptimizerKind o);
 gboolean    dp_optimizer_from_string (const char *s, DpOptimizerKind *out);
+/* "constant", "step", "cosine" (from_string ignores ASCII case) */
+const char *dp_schedule_to_string    (DpSchedule s);
+gboolean    dp_schedule_from_string  (const char *s, DpSchedule *out);
 
 typedef struct
 {
