@@ -432,8 +432,7 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
       return DP_CLI_EXIT_FAILED;
     }
 
-  if (dp_network_get_meta (net, DP_META_RECIPE) == NULL)
-    dp_network_set_meta (net, DP_META_RECIPE, recipe);
+  /* dp_train_run set the recipe and the test accuracy */
   dp_network_set_meta (net, DP_CLI_META_COMMAND, dp_cli_command_line ());
 
   if (!dp_model_save (net, o->out, &error))

@@ -5,7 +5,8 @@
  *
  * The DpAugmenter owns every scratch buffer (the fields, the kernel, a zero-padded copy of the
  * input), so apply() allocates nothing; it is not thread-safe: one augmenter per thread. The
- * number of random draws per image is fixed, so a given rng state always gives the same image. */
+ * number of random draws per image is fixed for given parameters (six for the affine map, plus
+ * the elastic field's when α > 0), so a given rng state always gives the same image. */
 #include "augment.h"
 
 #include <math.h>
@@ -158,7 +159,8 @@ dp_augmenter_apply (DpAugmenter *aug, const float *in, float *out, DpRng *rng)
   g_return_if_fail (in != out);
   const DpAugmentParams *p = &aug->p;
 
-  /* always the same draws, whichever parameters are zero: the rng advances the same way */
+  /* the six affine draws happen whichever of their parameters are zero; the elastic field draws
+   * 2·28·14 more, only when elastic_alpha > 0 */
   float angle = dp_rng_range (rng, -1, 1) * p->rotate_deg * (float) (G_PI / 180.0);
   float sx = 1 + dp_rng_range (rng, -1, 1) * p->scale;
   float sy = 1 + dp_rng_range (rng, -1, 1) * p->scale;

@@ -202,14 +202,7 @@ dense_forward (const float *A, const float *W, const float *b, float *Z, int B, 
           for (int j = 0; j < out; j++)
             z[j] = tanhf (z[j] + b[j]);
           break;
-        case DP_ACTIVATION_RELU:
-          for (int j = 0; j < out; j++)
-            {
-              float v = z[j] + b[j];
-              z[j] = v > 0.0f ? v : 0.0f;
-            }
-          break;
-        default:
+        default: /* identity (ReLU returned above) */
           for (int j = 0; j < out; j++)
             z[j] += b[j];
           break;

@@ -368,7 +368,6 @@ typedef struct
   /* L-BFGS */
   int iteration;        /* accepted steps so far */
   double accepted_loss; /* the loss at the last accepted step */
-  double last_loss;
   int last_correct; /* training images classified right at the last evaluation */
 } Run;
 
@@ -581,7 +580,6 @@ lbfgs_evaluate (void *instance, const lbfgsfloatval_t *x, lbfgsfloatval_t *g, co
   for (int i = 0; i < n; i++)
     g[i] = grads[i];
   double fx = loss / N + 0.5 * run->l2_coeff * dp_network_weight_sq_sum (net);
-  run->last_loss = fx;
   run->last_correct = correct;
   return fx;
 }
