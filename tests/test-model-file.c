@@ -4,7 +4,9 @@
  * all of MNIST's test images. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataset.h"
 #include "error.h"
@@ -482,6 +484,24 @@ test_bad_paths (void)
   dp_test_rmdir (dir);
 }
 
+/* a file over DP_MODEL_MAX_BYTES (sparse: no disk used) is refused from its size, before reading */
+static void
+test_bad_too_large (void)
+{
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "big.safetensors", NULL);
+  FILE *f = fopen (path, "wb");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), (off_t) DP_MODEL_MAX_BYTES + (1 << 20)), ==, 0);
+  fclose (f);
+  GError *error = NULL;
+  g_assert_null (dp_model_load (path, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_FORMAT);
+  dp_test_assert_message (error, "big.safetensors", "(257 MiB, at most 256 MiB)", NULL);
+  g_clear_error (&error);
+  dp_test_rmdir (dir);
+}
+
 static void
 test_save_refuses (void)
 {
@@ -933,6 +953,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/bad/no-metadata", test_bad_no_metadata);
   g_test_add_func ("/engine/model-file/bad/paths", test_bad_paths);
   g_test_add_func ("/engine/model-file/save-refuses", test_save_refuses);
+  g_test_add_func ("/engine/model-file/bad/too-large", test_bad_too_large);
   g_test_add_func ("/engine/theta/import", test_theta_import);
   g_test_add_func ("/engine/theta/export", test_theta_export);
   g_test_add_func ("/engine/theta/export-refuses", test_theta_export_refuses);

@@ -194,7 +194,9 @@ dp_cli_bench (int argc, char **argv)
     train = synthetic_mnist ();
 
   int reps = quick ? 2 : 5;
-  int n_threads = threads > 0 ? threads : (int) g_get_num_processors ();
+  /* the count training really uses: dp_train_run clamps --threads to the cores */
+  int n_cores = MAX (1, (int) g_get_num_processors ());
+  int n_threads = threads > 0 ? MIN (threads, n_cores) : n_cores;
   printf ("digitpad bench: %s, OpenBLAS %s (%s), %d BLAS thread%s, batch %d, %d repetitions\n",
           data ? "MNIST train (60000)" : "60000 noise images", openblas_get_config (),
           openblas_get_corename (), n_threads, n_threads == 1 ? "" : "s", BATCH, reps);

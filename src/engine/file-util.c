@@ -50,7 +50,7 @@ dp_file_read_all (const char *path, const char *what, gsize max_bytes, GError **
     {
       close (fd);
       g_set_error (error, DP_ERROR, DP_ERROR_FORMAT,
-                   "%s: too large for %s (%" G_GUINT64_FORMAT " MiB, at most %" G_GSIZE_FORMAT ")",
+                   "%s: too large for %s (%" G_GUINT64_FORMAT " MiB, at most %" G_GSIZE_FORMAT " MiB)",
                    name, what, (guint64) st.st_size >> 20, max_bytes >> 20);
       return NULL;
     }
