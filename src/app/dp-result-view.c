@@ -218,6 +218,11 @@ dp_result_view_init (DpResultView *self)
       gtk_widget_set_hexpand (GTK_WIDGET (self->bars[i]), TRUE);
       gtk_widget_set_valign (GTK_WIDGET (self->bars[i]), GTK_ALIGN_CENTER);
       gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->bars[i]), 1, i, 1, 1);
+      /* a screen reader names the bar by its digit rather than as one of ten unnamed bars.
+       * add_mnemonic_label() sets the LABELLED_BY relation (the label has no mnemonic, so
+       * nothing else changes) without the raw relation call, whose reference-list argument
+       * changed from a GList to varargs between GTK 4.8 and 4.14. */
+      gtk_widget_add_mnemonic_label (GTK_WIDGET (self->bars[i]), GTK_WIDGET (self->digits[i]));
 
       self->percents[i] = GTK_LABEL (gtk_label_new ("–"));
       gtk_label_set_xalign (self->percents[i], 1.0);

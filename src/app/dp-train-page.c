@@ -592,7 +592,7 @@ parse_fields (DpTrainPage *self)
   /* L-BFGS has no learning rate or batch: it always sees the whole set */
   gtk_widget_set_sensitive (self->lr_entry, !lbfgs);
   gtk_widget_set_sensitive (self->batch_entry, !lbfgs);
-  gtk_label_set_text (self->epochs_label, lbfgs ? _("Iterations") : _("Epochs"));
+  gtk_label_set_text_with_mnemonic (self->epochs_label, lbfgs ? _("_Iterations") : _("Epo_chs"));
 
   bad = !parse_double (entry_text (self->lr_entry), &c.lr) || c.lr <= 0 || c.lr > 100;
   bad &= !lbfgs;
