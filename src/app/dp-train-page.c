@@ -130,7 +130,8 @@ struct _DpTrainPage
   DpTrainResult *result;
   DpMnistData *result_data;       /* the test set the result was evaluated on */
   DpTrainConfig result_config;
-  GtkLabel *class_cells[11][5];   /* per digit, then the macro average */
+  GtkLabel *class_cells[11][4];   /* (digit 0-9 then the macro average, precision/recall/F1/
+                                   * images): the table's value cells */
   GCancellable *file_cancellable;
   char *last_layout;
   GdkFrameClock *frame_clock;     /* while mapped */
@@ -882,13 +883,13 @@ show_results (DpTrainPage *self)
       else
         support = m->n;
       g_snprintf (buf, sizeof buf, "%.2f %%", 100 * p);
-      gtk_label_set_text (self->class_cells[d][1], buf);
+      gtk_label_set_text (self->class_cells[d][0], buf);
       g_snprintf (buf, sizeof buf, "%.2f %%", 100 * rc);
-      gtk_label_set_text (self->class_cells[d][2], buf);
+      gtk_label_set_text (self->class_cells[d][1], buf);
       g_snprintf (buf, sizeof buf, "%.2f %%", 100 * f1);
-      gtk_label_set_text (self->class_cells[d][3], buf);
+      gtk_label_set_text (self->class_cells[d][2], buf);
       g_snprintf (buf, sizeof buf, "%u", support);
-      gtk_label_set_text (self->class_cells[d][4], buf);
+      gtk_label_set_text (self->class_cells[d][3], buf);
     }
   gtk_label_set_text (self->file_status, "");
   gtk_revealer_set_reveal_child (self->gallery_revealer, FALSE);
@@ -898,7 +899,7 @@ static void
 clear_class_table (DpTrainPage *self)
 {
   for (int d = 0; d <= 10; d++)
-    for (int c = 1; c < 5; c++)
+    for (int c = 0; c < 4; c++)
       gtk_label_set_text (self->class_cells[d][c], "—");
 }
 
@@ -1374,10 +1375,9 @@ dp_train_page_init (DpTrainPage *self)
                                     0.0, d == 10);
       if (d == 10)
         gtk_widget_set_margin_top (head, 4);
-      self->class_cells[d][0] = GTK_LABEL (head);
-      for (int c = 1; c < 5; c++)
+      for (int c = 0; c < 4; c++)
         {
-          GtkWidget *l = grid_label (self->class_grid, "—", c, d + 1, 1.0, FALSE);
+          GtkWidget *l = grid_label (self->class_grid, "—", c + 1, d + 1, 1.0, FALSE);
           if (d == 10)
             {
               gtk_widget_set_margin_top (l, 4);

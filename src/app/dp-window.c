@@ -39,8 +39,6 @@ struct _DpWindow
 
   /* template */
   GtkStack *stack;
-  GtkStackSwitcher *switcher;
-  GtkLabel *title_label;
   DpCanvas *canvas;
   DpResultView *result_view;
   GtkAdjustment *pen_adjustment;
@@ -59,7 +57,6 @@ struct _DpWindow
   guint live_timeout_id;
   gint64 last_live_us;
 
-  gboolean showing_image;
   float image_input[DP_INPUT_SIZE]; /* (28, 28) the opened image, preprocessed */
   double image_preprocess_ms;       /* what reading and preprocessing it took */
 
@@ -130,6 +127,8 @@ dp_window_predict (DpWindow *self, const char *trigger, gint64 t_trigger)
 {
   const DpNetwork *model = dp_application_get_model (dp_window_get_app (self));
   const DpStrokes *strokes = dp_canvas_get_strokes (self->canvas);
+  /* an opened image stands until the pad is cleared or drawn on, which drops it */
+  gboolean showing_image = dp_canvas_get_image (self->canvas) != NULL;
   g_autoptr (GError) error = NULL;
   float input[DP_INPUT_SIZE]; /* (28, 28) */
   float probs[DP_N_CLASSES];
@@ -149,7 +148,7 @@ dp_window_predict (DpWindow *self, const char *trigger, gint64 t_trigger)
     }
 
   t1 = g_get_monotonic_time ();
-  if (self->showing_image)
+  if (showing_image)
     memcpy (input, self->image_input, sizeof input);
   else if (!dp_preprocess_strokes (strokes, input, &error))
     {
@@ -172,12 +171,12 @@ dp_window_predict (DpWindow *self, const char *trigger, gint64 t_trigger)
   m->trigger = trigger;
   m->t_trigger = t_trigger;
   m->t_shown = g_get_monotonic_time ();
-  m->preprocess_ms = self->showing_image ? self->image_preprocess_ms : (t2 - t1) / 1000.0;
+  m->preprocess_ms = showing_image ? self->image_preprocess_ms : (t2 - t1) / 1000.0;
   m->inference_ms = (t3 - t2) / 1000.0;
   m->unsure = dp_result_is_unsure (probs, &m->digit, &m->runner_up);
   m->confidence = probs[m->digit];
   m->runner_up_p = probs[m->runner_up];
-  m->n_strokes = self->showing_image ? 0 : dp_strokes_get_n_strokes (strokes);
+  m->n_strokes = showing_image ? 0 : dp_strokes_get_n_strokes (strokes);
 
   /* without a frame clock (not yet mapped) nothing will paint: log now */
   if (self->frame_clock == NULL)
@@ -224,8 +223,6 @@ on_canvas_changed_cb (DpCanvas *canvas, DpWindow *self)
 {
   g_assert (DP_IS_WINDOW (self));
 
-  if (dp_canvas_get_image (canvas) == NULL)
-    self->showing_image = FALSE;
   dp_window_update_actions (self);
 
   if (dp_canvas_is_empty (canvas))
@@ -370,7 +367,6 @@ dp_window_open_image (DpWindow *self, GFile *file)
   self->image_preprocess_ms = (g_get_monotonic_time () - t0) / 1000.0;
   dp_canvas_set_image (self->canvas, texture);
   /* set_image() cleared the strokes */
-  self->showing_image = TRUE;
   g_debug ("image opened: %s", path);
   dp_window_predict (self, "image", t0);
 }
@@ -538,12 +534,6 @@ dp_window_pen_action (GSimpleAction *action, GVariant *param, gpointer user_data
                             gtk_adjustment_get_value (self->pen_adjustment) + step);
 }
 
-static void
-dp_window_live_mode_change_state (GSimpleAction *action, GVariant *state, gpointer user_data)
-{
-  g_simple_action_set_state (action, state);
-}
-
 static const GActionEntry win_actions[] = {
   { "undo", dp_window_undo_action },
   { "clear", dp_window_clear_action },
@@ -660,20 +650,6 @@ dp_window_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 /* --- GObject ------------------------------------------------------------------------------- */
 
 static void
-on_pages_changed_cb (GListModel *pages, guint position, guint removed, guint added,
-                     DpWindow *self)
-{
-  /* a switcher with one button is clutter: show the title until there is a second page */
-  gboolean several = g_list_model_get_n_items (pages) > 1;
-  /* the stack loses its pages after dispose_template has cleared these (the handler lives
-   * until finalize): nothing left to show or hide */
-  if (self->switcher == NULL || self->title_label == NULL)
-    return;
-  gtk_widget_set_visible (GTK_WIDGET (self->switcher), several);
-  gtk_widget_set_visible (GTK_WIDGET (self->title_label), !several);
-}
-
-static void
 dp_window_realize (GtkWidget *widget)
 {
   DpWindow *self = DP_WINDOW (widget);
@@ -741,10 +717,9 @@ dp_window_setup (DpWindow *self, DpApplication *app)
   else
     {
       gtk_window_set_default_size (GTK_WINDOW (self), 980, 660);
+      /* with no change-state handler, GSimpleAction sets the state it is asked for */
       live = G_ACTION (g_simple_action_new_stateful ("live-mode", NULL,
                                                      g_variant_new_boolean (TRUE)));
-      g_signal_connect (live, "change-state", G_CALLBACK (dp_window_live_mode_change_state),
-                        NULL);
     }
   g_action_map_add_action (G_ACTION_MAP (self), live);
   g_object_unref (live);
@@ -808,8 +783,6 @@ dp_window_class_init (DpWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/digitpad/Digitpad/ui/dp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DpWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, DpWindow, switcher);
-  gtk_widget_class_bind_template_child (widget_class, DpWindow, title_label);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, canvas);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, result_view);
   gtk_widget_class_bind_template_child (widget_class, DpWindow, pen_adjustment);
@@ -826,8 +799,6 @@ dp_window_class_init (DpWindowClass *klass)
 static void
 dp_window_init (DpWindow *self)
 {
-  GListModel *pages;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
 
@@ -847,11 +818,6 @@ dp_window_init (DpWindow *self)
   g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (on_canvas_stroke_finished_cb),
                     self);
   g_signal_connect (self->canvas, "file-dropped", G_CALLBACK (on_canvas_file_dropped_cb), self);
-
-  pages = G_LIST_MODEL (gtk_stack_get_pages (self->stack));
-  g_signal_connect_object (pages, "items-changed", G_CALLBACK (on_pages_changed_cb), self, 0);
-  on_pages_changed_cb (pages, 0, 0, 0, self);
-  g_object_unref (pages);
 
   dp_window_update_actions (self);
 }

@@ -1,5 +1,5 @@
-/* dp-window.h: DpWindow, the main window: a GtkStack of pages (Draw, and Train once it exists)
- * under a header bar with the page switcher, the Model menu and the main menu. The Draw page
+/* dp-window.h: DpWindow, the main window: a GtkStack of two pages (Draw, and Train: a
+ * DpTrainPage) under a header bar with the page switcher, the Model menu and the main menu. The Draw page
  * wires the pad to the network: it preprocesses, predicts, shows the result and logs the time. */
 #pragma once
 
