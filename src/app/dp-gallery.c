@@ -141,6 +141,30 @@ dp_gallery_new (void)
   return g_object_new (DP_TYPE_GALLERY, NULL);
 }
 
+cairo_surface_t *
+dp_digit_surface_new (const float *image)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, DP_IMAGE_SIDE,
+                                                         DP_IMAGE_SIDE);
+  int stride = cairo_image_surface_get_stride (surface);
+  guint8 *data;
+
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  for (int y = 0; y < DP_IMAGE_SIDE; y++)
+    {
+      guint32 *row = (guint32 *) (data + y * stride);
+      for (int x = 0; x < DP_IMAGE_SIDE; x++)
+        {
+          float v = image != NULL ? image[y * DP_IMAGE_SIDE + x] : 0.f;
+          guint32 g = (guint32) (CLAMP (v, 0.f, 1.f) * 255.f + 0.5f);
+          row[x] = 0xff000000u | (g << 16) | (g << 8) | g;
+        }
+    }
+  cairo_surface_mark_dirty (surface);
+  return surface;
+}
+
 void
 dp_gallery_set_images (DpGallery *self, const float *images, const guint8 *truth,
                        const guint8 *predicted, int n)
@@ -152,22 +176,8 @@ dp_gallery_set_images (DpGallery *self, const float *images, const guint8 *truth
 
   for (int i = 0; i < n; i++)
     {
-      cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, DP_IMAGE_SIDE,
-                                                       DP_IMAGE_SIDE);
-      cairo_surface_flush (s);
-      guint8 *px = cairo_image_surface_get_data (s);
-      int stride = cairo_image_surface_get_stride (s);
-      const float *img = images + (gsize) i * DP_INPUT_SIZE; /* (784) */
-      for (int y = 0; y < DP_IMAGE_SIDE; y++)
-        for (int x = 0; x < DP_IMAGE_SIDE; x++)
-          {
-            float v = CLAMP (img[y * DP_IMAGE_SIDE + x], 0.f, 1.f);
-            guint8 g = (guint8) (v * 255.f + 0.5f);
-            guint32 *p = (guint32 *) (px + y * stride) + x;
-            *p = 0xff000000u | (g << 16) | (g << 8) | g;
-          }
-      cairo_surface_mark_dirty (s);
-      g_ptr_array_add (self->surfaces, s);
+      g_ptr_array_add (self->surfaces,
+                       dp_digit_surface_new (images + (gsize) i * DP_INPUT_SIZE));
       g_array_append_val (self->truth, truth[i]);
       g_array_append_val (self->predicted, predicted[i]);
     }

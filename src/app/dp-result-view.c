@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "dp-gallery.h"
 #include "network.h"
 
 struct _DpResultView
@@ -52,26 +53,9 @@ static void
 preview_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
 {
   DpResultView *self = DP_RESULT_VIEW (user_data);
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, DP_IMAGE_SIDE,
-                                                         DP_IMAGE_SIDE);
-  guint8 *data;
-  int stride = cairo_image_surface_get_stride (surface);
-  int side = MIN (width, height);
-
   /* as MNIST stores it: white ink (1.0) on black */
-  cairo_surface_flush (surface);
-  data = cairo_image_surface_get_data (surface);
-  for (int y = 0; y < DP_IMAGE_SIDE; y++)
-    {
-      guint32 *row = (guint32 *) (data + y * stride);
-      for (int x = 0; x < DP_IMAGE_SIDE; x++)
-        {
-          float v = self->has_result ? self->input[y * DP_IMAGE_SIDE + x] : 0.f;
-          guint32 g = (guint32) (CLAMP (v, 0.f, 1.f) * 255.f + 0.5f);
-          row[x] = (g << 16) | (g << 8) | g;
-        }
-    }
-  cairo_surface_mark_dirty (surface);
+  cairo_surface_t *surface = dp_digit_surface_new (self->has_result ? self->input : NULL);
+  int side = MIN (width, height);
 
   cairo_save (cr);
   cairo_scale (cr, (double) side / DP_IMAGE_SIDE, (double) side / DP_IMAGE_SIDE);

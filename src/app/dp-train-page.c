@@ -713,16 +713,11 @@ on_field_changed_cb (GtkWidget *widget, DpTrainPage *self)
   update_actions (self);
 }
 
+/* notify:: for the dropdowns' "selected" and the switch's "active" */
 static void
-on_dropdown_changed_cb (GObject *dropdown, GParamSpec *pspec, DpTrainPage *self)
+on_field_notify_cb (GObject *field, GParamSpec *pspec, DpTrainPage *self)
 {
-  on_field_changed_cb (GTK_WIDGET (dropdown), self);
-}
-
-static void
-on_switch_changed_cb (GObject *sw, GParamSpec *pspec, DpTrainPage *self)
-{
-  on_field_changed_cb (GTK_WIDGET (sw), self);
+  on_field_changed_cb (GTK_WIDGET (field), self);
 }
 
 static void
@@ -798,6 +793,18 @@ grid_label (GtkGrid *grid, const char *text, int col, int row, float xalign, gbo
   return label;
 }
 
+/* row 0 of a table: the first column left-aligned, the numbers right-aligned */
+static void
+grid_header (GtkGrid *grid, const char * const *heads, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      GtkWidget *l = grid_label (grid, heads[i], i, 0, i ? 1.0 : 0.0, TRUE);
+      gtk_widget_add_css_class (l, "caption-heading");
+      gtk_widget_set_hexpand (l, TRUE);
+    }
+}
+
 static void
 clear_epoch_table (DpTrainPage *self)
 {
@@ -805,12 +812,7 @@ clear_epoch_table (DpTrainPage *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->epoch_grid))) != NULL)
     gtk_grid_remove (self->epoch_grid, child);
   const char *heads[] = { _("Epoch"), _("Loss"), _("Train"), _("Test"), _("Time") };
-  for (guint i = 0; i < G_N_ELEMENTS (heads); i++)
-    {
-      GtkWidget *l = grid_label (self->epoch_grid, heads[i], i, 0, i ? 1.0 : 0.0, TRUE);
-      gtk_widget_add_css_class (l, "caption-heading");
-      gtk_widget_set_hexpand (l, TRUE);
-    }
+  grid_header (self->epoch_grid, heads, G_N_ELEMENTS (heads));
   self->n_epoch_rows = 0;
 }
 
@@ -1361,12 +1363,7 @@ dp_train_page_init (DpTrainPage *self)
 
   /* the per-digit table: header, ten digits, the macro average */
   const char *heads[] = { _("Digit"), _("Precision"), _("Recall"), _("F1"), _("Images") };
-  for (guint c = 0; c < G_N_ELEMENTS (heads); c++)
-    {
-      GtkWidget *l = grid_label (self->class_grid, heads[c], c, 0, c ? 1.0 : 0.0, TRUE);
-      gtk_widget_add_css_class (l, "caption-heading");
-      gtk_widget_set_hexpand (l, TRUE);
-    }
+  grid_header (self->class_grid, heads, G_N_ELEMENTS (heads));
   for (int d = 0; d <= 10; d++)
     {
       char buf[16];
@@ -1397,8 +1394,8 @@ dp_train_page_init (DpTrainPage *self)
   GtkDropDown *dropdowns[] = { self->activation_dropdown, self->loss_dropdown,
                                self->optimizer_dropdown };
   for (guint i = 0; i < G_N_ELEMENTS (dropdowns); i++)
-    g_signal_connect (dropdowns[i], "notify::selected", G_CALLBACK (on_dropdown_changed_cb), self);
-  g_signal_connect (self->augment_switch, "notify::active", G_CALLBACK (on_switch_changed_cb), self);
+    g_signal_connect (dropdowns[i], "notify::selected", G_CALLBACK (on_field_notify_cb), self);
+  g_signal_connect (self->augment_switch, "notify::active", G_CALLBACK (on_field_notify_cb), self);
   g_signal_connect (self->preset_dropdown, "notify::selected", G_CALLBACK (on_preset_changed_cb),
                     self);
   g_signal_connect (self->confusion, "cell-activated", G_CALLBACK (on_cell_activated_cb), self);
