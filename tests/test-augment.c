@@ -7,8 +7,8 @@
 
 #include <zlib.h>
 
-#include "augment.h"
-#include "rng.h"
+#include "engine/augment.h"
+#include "engine/rng.h"
 #include "test-util.h"
 
 #define N 784

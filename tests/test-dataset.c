@@ -5,9 +5,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "dataset.h"
-#include "error.h"
-#include "network.h"
+#include "engine/dataset.h"
+#include "engine/error.h"
+#include "engine/network.h"
 #include "test-util.h"
 
 static void

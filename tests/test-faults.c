@@ -12,7 +12,7 @@
 
 #include <gio/gio.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "test-util.h"
 
 /* ---------- atomic save under SIGKILL ---------- */

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "engine/metrics.h"
 #include "test-util.h"
 
 #define CLOSE(a, b) g_assert_cmpfloat (fabs ((a) - (b)), <, 1e-12)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "error.h"
-#include "model-file.h"
-#include "rng.h"
+#include "engine/dataset.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
+#include "engine/rng.h"
 #include "test-util.h"
 
 /* ---------- helpers ---------- */

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "network.h"
+#include "engine/network.h"
 
 #define B_TEST 5
 

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "optimizer.h"
+#include "engine/optimizer.h"
 
 /* a 2-1 net: params = [w0, w1, b] */
 static DpNetwork *

@@ -13,12 +13,12 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <zlib.h>
 
-#include "error.h"
+#include "engine/error.h"
 #include "fixtures/strokes-fixtures.h"
-#include "model-file.h"
-#include "network.h"
-#include "preprocess.h"
-#include "rng.h"
+#include "engine/model-file.h"
+#include "engine/network.h"
+#include "engine/preprocess.h"
+#include "engine/rng.h"
 #include "test-util.h"
 
 #define SIDE 28

@@ -1,7 +1,7 @@
 /* test-rng.c: the seeded generator repeats, spreads, and shuffles without bias. */
 #include <math.h>
 
-#include "rng.h"
+#include "engine/rng.h"
 
 static void
 test_repeats (void)

@@ -10,10 +10,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "error.h"
-#include "model-file.h"
-#include "train.h"
+#include "engine/dataset.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
+#include "engine/train.h"
 #include "test-util.h"
 
 /* Every call the engine makes to openblas_set_num_threads lands here first (the executable's

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "dp-trainer.h"
-#include "error.h"
-#include "model-file.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
 #include "test-util.h"
 
 static DpMnistData *mnist;

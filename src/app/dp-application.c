@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "dp-window.h"
-#include "engine.h"
+#include "engine/engine.h"
 
 struct _DpApplication
 {

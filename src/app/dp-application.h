@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "network.h"
+#include "engine/network.h"
 
 G_BEGIN_DECLS
 

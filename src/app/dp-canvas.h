@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "preprocess.h"
+#include "engine/preprocess.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
 
 #include <gtk/gtk.h>
 
-#include "metrics.h"
+#include "engine/metrics.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
  * The images are turned into Cairo surfaces once, when set. */
 #include "dp-gallery.h"
 
-#include "network.h"
+#include "engine/network.h"
 
 #define ZOOM     3
 #define TILE     (DP_IMAGE_SIDE * ZOOM)

@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "dp-gallery.h"
-#include "network.h"
+#include "engine/network.h"
 
 struct _DpResultView
 {

@@ -29,7 +29,7 @@
 #include "dp-gallery.h"
 #include "dp-mnist-download.h"
 #include "dp-trainer.h"
-#include "engine.h"
+#include "engine/engine.h"
 
 #define GALLERY_MAX 200 /* images shown for one cell */
 

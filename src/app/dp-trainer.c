@@ -12,7 +12,7 @@
  * main loop's stalls, reported (p50/p99/max) with g_debug when the run ends. */
 #include "dp-trainer.h"
 
-#include "network.h"
+#include "engine/network.h"
 
 #define STALL_TICK_MS 10
 

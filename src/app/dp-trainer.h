@@ -4,9 +4,9 @@
 
 #include <gio/gio.h>
 
-#include "dataset.h"
-#include "metrics.h"
-#include "train.h"
+#include "engine/dataset.h"
+#include "engine/metrics.h"
+#include "engine/train.h"
 
 G_BEGIN_DECLS
 

@@ -14,7 +14,7 @@
 #include "dp-file-chooser.h"
 #include "dp-result-view.h"
 #include "dp-train-page.h"
-#include "engine.h"
+#include "engine/engine.h"
 
 #define LIVE_INTERVAL_US (100 * 1000) /* predictions while drawing: at most one per 100 ms */
 #define SAVE_SIDE        560          /* a saved drawing is 560 × 560, 20× MNIST */

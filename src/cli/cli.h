@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 G_BEGIN_DECLS
 

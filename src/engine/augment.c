@@ -7,7 +7,7 @@
  * input), so apply() allocates nothing; it is not thread-safe: one augmenter per thread. The
  * number of random draws per image is fixed for given parameters (six for the affine map, plus
  * the elastic field's when α > 0), so a given rng state always gives the same image. */
-#include "augment.h"
+#include "engine/augment.h"
 
 #include <math.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 
-#include "rng.h"
+#include "engine/rng.h"
 
 G_BEGIN_DECLS
 

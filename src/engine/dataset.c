@@ -6,7 +6,7 @@
  * before it is checked against what the file can hold: a raw file's size is known, a gzip file's
  * decompressed size is not, so its buffer grows with the data actually read and a header that
  * claims more than deflate could ever expand the file to is refused before reading at all. */
-#include "dataset.h"
+#include "engine/dataset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +17,9 @@
 
 #include <glib/gstdio.h>
 
-#include "error.h"
-#include "file-util.h"
-#include "network.h"
+#include "engine/error.h"
+#include "engine/file-util.h"
+#include "engine/network.h"
 
 #define IDX_MAGIC_IMAGES 0x00000803u /* unsigned bytes, 3 dimensions */
 #define IDX_MAGIC_LABELS 0x00000801u /* unsigned bytes, 1 dimension */

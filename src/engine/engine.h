@@ -1,12 +1,12 @@
 /* engine.h: everything the engine offers, for the CLI and the app. */
 #pragma once
 
-#include "augment.h"
-#include "dataset.h"
-#include "error.h"
-#include "metrics.h"
-#include "model-file.h"
-#include "network.h"
-#include "preprocess.h"
-#include "rng.h"
-#include "train.h"
+#include "engine/augment.h"
+#include "engine/dataset.h"
+#include "engine/error.h"
+#include "engine/metrics.h"
+#include "engine/model-file.h"
+#include "engine/network.h"
+#include "engine/preprocess.h"
+#include "engine/rng.h"
+#include "engine/train.h"

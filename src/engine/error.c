@@ -1,4 +1,4 @@
 /* error.c: the engine's GError domain. */
-#include "error.h"
+#include "engine/error.h"
 
 G_DEFINE_QUARK (dp-error-quark, dp_error)

@@ -1,12 +1,12 @@
 /* file-util.c: safe opening and whole-file reading for the engine's readers (see file-util.h). */
-#include "file-util.h"
+#include "engine/file-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "error.h"
+#include "engine/error.h"
 
 int
 dp_file_open (const char *path, const char *name, const char *what, struct stat *st,

@@ -5,7 +5,7 @@
  * absent from the truth has recall 0, and F1 is 0 when precision + recall is 0. The macro
  * averages run over the classes that occur in the truth or in the predictions (scikit-learn's
  * labels = unique(truth ∪ pred)), so a subset without, say, any 7 is not punished for it. */
-#include "metrics.h"
+#include "engine/metrics.h"
 
 #include <string.h>
 

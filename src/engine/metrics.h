@@ -3,8 +3,8 @@
 
 #include <glib.h>
 
-#include "dataset.h"
-#include "network.h"
+#include "engine/dataset.h"
+#include "engine/network.h"
 
 G_BEGIN_DECLS
 

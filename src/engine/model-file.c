@@ -11,7 +11,7 @@
  *
  * Loading trusts nothing: every size, offset and value is checked against the file before use,
  * and each problem has its own message naming the file. */
-#include "model-file.h"
+#include "engine/model-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "error.h"
-#include "file-util.h"
+#include "engine/error.h"
+#include "engine/file-util.h"
 
 #define MODEL_FORMAT  "digitpad-mlp"
 #define MODEL_VERSION "1"

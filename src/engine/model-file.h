@@ -5,7 +5,7 @@
 
 #include <gio/gio.h>
 
-#include "network.h"
+#include "engine/network.h"
 
 G_BEGIN_DECLS
 

@@ -3,14 +3,14 @@
  * and direction, shapes in the comments), fused bias + activation loops, inverted dropout, and
  * inference (one image or many). The training workspace is allocated once per run, so the batch
  * loop in train.c allocates nothing. */
-#include "network.h"
+#include "engine/network.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-#include "names-private.h"
+#include "engine/names-private.h"
 
 /* rows per GEMM when classifying many images: big enough for BLAS, small enough for the cache */
 #define CLASSIFY_CHUNK 256

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "rng.h"
+#include "engine/rng.h"
 
 G_BEGIN_DECLS
 

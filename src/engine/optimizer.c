@@ -1,7 +1,7 @@
 /* optimizer.c: SGD, momentum (Nesterov optional) and Adam over the flat parameter block, with L2
  * weight decay folded into each weight's gradient and never applied to biases; learning-rate
  * schedules. Each update is one flat loop per contiguous run of weights or biases. */
-#include "optimizer.h"
+#include "engine/optimizer.h"
 
 #include <math.h>
 

@@ -5,8 +5,8 @@
 
 #include <glib.h>
 
-#include "network.h"
-#include "train.h"
+#include "engine/network.h"
+#include "engine/train.h"
 
 G_BEGIN_DECLS
 

@@ -6,7 +6,7 @@
  *
  * Coordinates: a pixel i covers [i, i + 1) in Cairo's space, so "pixel 14" is 14.5 there; the
  * centre of mass is measured on pixel indices, as MNIST's (mean 14.00, s.d. 0.29 px). */
-#include "preprocess.h"
+#include "engine/preprocess.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,7 +16,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 
-#include "error.h"
+#include "engine/error.h"
 
 #define SIDE      28
 #define BOX       20.0   /* the longer side of the ink, px */

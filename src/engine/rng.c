@@ -1,5 +1,5 @@
 /* rng.c: xoshiro256** seeded through splitmix64 (Blackman & Vigna). */
-#include "rng.h"
+#include "engine/rng.h"
 
 #include <math.h>
 

@@ -7,15 +7,15 @@
  * Import reads what numpy.loadtxt reads (blank lines and '#' comments skipped) and names the file,
  * the line and the problem for anything else. Export writes %.18e like numpy's default, which
  * holds every float exactly, so export → import gives back the same weights bit for bit. */
-#include "model-file.h"
+#include "engine/model-file.h"
 
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "error.h"
-#include "file-util.h"
+#include "engine/error.h"
+#include "engine/file-util.h"
 
 typedef struct
 {

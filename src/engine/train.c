@@ -10,18 +10,18 @@
  * Determinism: one DpRng seeded from config->seed draws the initial weights, then separate
  * streams (derived from the same seed) shuffle, augment and drop units; with the same seed,
  * config, data and thread count the weights and losses repeat bit for bit. */
-#include "train.h"
+#include "engine/train.h"
 
 #include <cblas.h>
 #include <lbfgs.h>
 #include <math.h>
 #include <string.h>
 
-#include "augment.h"
-#include "error.h"
-#include "model-file.h"
-#include "names-private.h"
-#include "optimizer.h"
+#include "engine/augment.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
+#include "engine/names-private.h"
+#include "engine/optimizer.h"
 
 /* at most this many progress callbacks per second (the GUI redraws a chart from them) */
 #define PROGRESS_MIN_INTERVAL_US (G_USEC_PER_SEC / 20)

@@ -5,8 +5,8 @@
 
 #include <gio/gio.h>
 
-#include "dataset.h"
-#include "network.h"
+#include "engine/dataset.h"
+#include "engine/network.h"
 
 G_BEGIN_DECLS
 

@@ -4,8 +4,8 @@
  * read out of bounds nor allocate what the header claims before checking the file holds it. */
 #include "fuzz-util.h"
 
-#include "dataset.h"
-#include "error.h"
+#include "engine/dataset.h"
+#include "engine/error.h"
 
 static DpFuzzFile images_file, labels_file;
 

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "error.h"
-#include "preprocess.h"
+#include "engine/error.h"
+#include "engine/preprocess.h"
 
 static DpFuzzFile image_file;
 

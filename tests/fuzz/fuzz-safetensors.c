@@ -6,8 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "error.h"
-#include "model-file.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
 
 static DpFuzzFile model_file;
 

@@ -5,8 +5,8 @@
 
 #include <math.h>
 
-#include "error.h"
-#include "model-file.h"
+#include "engine/error.h"
+#include "engine/model-file.h"
 
 static DpFuzzFile theta1_file, theta2_file;
 
