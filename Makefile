@@ -13,7 +13,7 @@ APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pt
 # Build: compiler, Meson, the libraries. Tests: Xvfb and xdotool for the GUI, ImageMagick for
 # screenshots, clang + its runtimes for fuzzing and sanitizers, valgrind, the desktop-file checkers.
 DEBS := build-essential pkg-config meson ninja-build \
-        libglib2.0-dev libglib2.0-bin libgtk-4-dev libcairo2-dev libgdk-pixbuf-2.0-dev \
+        libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libcairo2-dev libgdk-pixbuf-2.0-dev \
         libopenblas-dev liblbfgs-dev zlib1g-dev libjson-glib-dev libsoup-3.0-dev \
         python3 xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core \
         adwaita-icon-theme hicolor-icon-theme fonts-cantarell fonts-dejavu-core \

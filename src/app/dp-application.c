@@ -11,14 +11,14 @@
 
 struct _DpApplication
 {
-  GtkApplication parent_instance;
+  AdwApplication parent_instance;
 
   GSettings *settings; /* NULL: no schema anywhere */
   DpNetwork *model;    /* owned; NULL only if the built-in model failed */
   char *model_name;
 };
 
-G_DEFINE_FINAL_TYPE (DpApplication, dp_application, GTK_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE (DpApplication, dp_application, ADW_TYPE_APPLICATION)
 
 enum { PROP_0, PROP_MODEL_NAME, N_PROPS };
 static GParamSpec *properties[N_PROPS];

@@ -3,14 +3,14 @@
  * a freshly trained network in with dp_application_set_model(). */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "engine/network.h"
 
 G_BEGIN_DECLS
 
 #define DP_TYPE_APPLICATION (dp_application_get_type ())
-G_DECLARE_FINAL_TYPE (DpApplication, dp_application, DP, APPLICATION, GtkApplication)
+G_DECLARE_FINAL_TYPE (DpApplication, dp_application, DP, APPLICATION, AdwApplication)
 
 #define DP_BUILTIN_MODEL_RESOURCE "/io/github/digitpad/Digitpad/weights/digitpad-default.safetensors"
 
