@@ -3,10 +3,14 @@
  * event also brings the samples the compositor coalesced since the last one
  * (gdk_event_get_history), so fast strokes keep their shape. Points are stored in 0..1 of the
  * square pad, so resizing never loses or distorts the drawing, undo is "drop the last stroke",
- * and the same list feeds the screen, the PNG export and the 28×28 rasterizer.
+ * and the same list feeds the screen, the PNG export and the 28×28 rasterizer, all through the
+ * engine's one path walker (strokes.h).
  *
- * Drawing: quadratic Béziers through the midpoints of consecutive samples, round caps and
- * joins; a stroke with varying pressure is drawn piece by piece, each piece with its own width. */
+ * Cost: the ink is kept in a pad-sized surface. A finished stroke, and every settled piece of the
+ * stroke being drawn, is drawn into it once; a frame paints the surface and the one unsettled
+ * piece at the pen. So a motion event and a frame cost the same with 100 or 100 000 points on
+ * the pad; the surface is redrawn whole only on resize, undo, clear, a new pen width or ink
+ * colour (theme change). */
 #include "dp-canvas.h"
 
 #include <glib/gi18n.h>
@@ -23,6 +27,13 @@ struct _DpCanvas
   double pen_width;   /* pixels of a DP_CANVAS_REFERENCE_SIDE pad */
   gboolean drawing;
   double start_x, start_y; /* where the drag began, widget coordinates */
+
+  /* the ink cache: strokes [0, ink_strokes) whole and ink_pieces pieces of the next one */
+  cairo_surface_t *ink;
+  int ink_side, ink_scale; /* logical pad side and the device scale it was made for */
+  GdkRGBA ink_color;
+  double ink_pen;
+  guint ink_strokes, ink_pieces;
 };
 
 G_DEFINE_FINAL_TYPE (DpCanvas, dp_canvas, GTK_TYPE_WIDGET)
@@ -50,94 +61,80 @@ dp_canvas_get_pad_bounds (DpCanvas *self, graphene_rect_t *bounds)
 }
 
 static double
-pen_scale (float pressure)
+pen_for_side (DpCanvas *self, double side)
 {
-  /* a light touch still leaves a visible line */
-  return 0.35 + 0.65 * CLAMP (pressure, 0.f, 1.f);
+  return self->pen_width * side / DP_CANVAS_REFERENCE_SIDE;
 }
 
-static void
-quad_to (cairo_t *cr, double qx, double qy, double ex, double ey)
-{
-  double cx, cy;
-
-  cairo_get_current_point (cr, &cx, &cy);
-  /* a quadratic through control q as a cubic: c1 = p0 + ⅔(q − p0), c2 = e + ⅔(q − e) */
-  cairo_curve_to (cr, cx + 2.0 / 3.0 * (qx - cx), cy + 2.0 / 3.0 * (qy - cy),
-                  ex + 2.0 / 3.0 * (qx - ex), ey + 2.0 / 3.0 * (qy - ey), ex, ey);
-}
-
-/* p (n) in 0..1, drawn into a side × side square at the origin of cr */
-static void
-draw_stroke (cairo_t *cr, const DpPoint *p, guint n, double side, double width)
-{
-  gboolean uniform = TRUE;
-
-  if (n == 0)
-    return;
-  for (guint i = 1; i < n && uniform; i++)
-    uniform = p[i].pressure == p[0].pressure;
-
-#define X(i) (p[i].x * side)
-#define Y(i) (p[i].y * side)
-#define MX(i) ((X (i) + X (i + 1)) / 2)
-#define MY(i) ((Y (i) + Y (i + 1)) / 2)
-
-  if (n == 1)
-    {
-      cairo_arc (cr, X (0), Y (0), width * pen_scale (p[0].pressure) / 2, 0, 2 * G_PI);
-      cairo_fill (cr);
-      return;
-    }
-
-  if (uniform)
-    {
-      cairo_set_line_width (cr, width * pen_scale (p[0].pressure));
-      cairo_move_to (cr, X (0), Y (0));
-      cairo_line_to (cr, MX (0), MY (0));
-      for (guint i = 1; i + 1 < n; i++)
-        quad_to (cr, X (i), Y (i), MX (i), MY (i));
-      cairo_line_to (cr, X (n - 1), Y (n - 1));
-      cairo_stroke (cr);
-      return;
-    }
-
-  /* pieces between midpoints, each with the pressure of its control point */
-  cairo_set_line_width (cr, width * pen_scale (p[0].pressure));
-  cairo_move_to (cr, X (0), Y (0));
-  cairo_line_to (cr, MX (0), MY (0));
-  cairo_stroke (cr);
-  for (guint i = 1; i + 1 < n; i++)
-    {
-      cairo_set_line_width (cr, width * pen_scale (p[i].pressure));
-      cairo_move_to (cr, MX (i - 1), MY (i - 1));
-      quad_to (cr, X (i), Y (i), MX (i), MY (i));
-      cairo_stroke (cr);
-    }
-  cairo_set_line_width (cr, width * pen_scale (p[n - 1].pressure));
-  cairo_move_to (cr, MX (n - 2), MY (n - 2));
-  cairo_line_to (cr, X (n - 1), Y (n - 1));
-  cairo_stroke (cr);
-
-#undef X
-#undef Y
-#undef MX
-#undef MY
-}
-
+/* every stroke whole, into a side × side square at the origin of cr */
 static void
 draw_strokes (DpCanvas *self, cairo_t *cr, double side)
 {
-  double width = self->pen_width * side / DP_CANVAS_REFERENCE_SIDE;
-
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   for (guint s = 0; s < dp_strokes_get_n_strokes (self->strokes); s++)
+    dp_strokes_stroke_pieces (self->strokes, s, 0, G_MAXUINT, cr, side, pen_for_side (self, side));
+}
+
+static void
+invalidate_ink (DpCanvas *self)
+{
+  g_clear_pointer (&self->ink, cairo_surface_destroy);
+}
+
+/* Brings the ink cache up to date for a pad of this side and colour: draws what was added since
+ * the last frame (all of it after an invalidation). The stroke under the pen gets its settled
+ * pieces only; the caller draws the rest. */
+static void
+update_ink (DpCanvas *self, int side, const GdkRGBA *color)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  double pen = pen_for_side (self, side);
+  guint n_strokes = dp_strokes_get_n_strokes (self->strokes);
+
+  if (self->ink != NULL
+      && (self->ink_side != side || self->ink_scale != scale || self->ink_pen != pen
+          || !gdk_rgba_equal (&self->ink_color, color) || self->ink_strokes > n_strokes))
+    invalidate_ink (self);
+  if (self->ink == NULL)
+    {
+      self->ink = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, side * scale, side * scale);
+      cairo_surface_set_device_scale (self->ink, scale, scale);
+      self->ink_side = side;
+      self->ink_scale = scale;
+      self->ink_pen = pen;
+      self->ink_color = *color;
+      self->ink_strokes = self->ink_pieces = 0;
+    }
+
+  cairo_t *cr = NULL;
+  for (guint s = self->ink_strokes; s < n_strokes; s++)
     {
       guint n = 0;
-      const DpPoint *p = dp_strokes_get_stroke (self->strokes, s, &n);
-      draw_stroke (cr, p, n, side, width);
+      gboolean growing = self->drawing && s + 1 == n_strokes;
+      dp_strokes_get_stroke (self->strokes, s, &n);
+      guint end = growing ? dp_strokes_get_n_final_pieces (n) : dp_strokes_n_pieces (n);
+      guint first = s == self->ink_strokes ? self->ink_pieces : 0;
+      if (end > first)
+        {
+          if (cr == NULL)
+            {
+              cr = cairo_create (self->ink);
+              gdk_cairo_set_source_rgba (cr, color);
+            }
+          dp_strokes_stroke_pieces (self->strokes, s, first, end, cr, side, pen);
+        }
+      if (growing)
+        {
+          self->ink_strokes = s;
+          self->ink_pieces = MAX (first, end);
+        }
+      else
+        {
+          self->ink_strokes = s + 1;
+          self->ink_pieces = 0;
+        }
     }
+  if (cr != NULL)
+    cairo_destroy (cr);
 }
 
 /* the image fitted inside the pad, keeping its aspect ratio */
@@ -209,10 +206,26 @@ dp_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   if (!dp_strokes_is_empty (self->strokes))
     {
+      int side = (int) pad.size.width;
+      /* the ink is kept opaque and laid on with the theme colour's alpha as a whole, so pieces
+       * and strokes that overlap do not darken where they meet */
+      GdkRGBA opaque = ink;
+      opaque.alpha = 1;
+      update_ink (self, side, &opaque);
       cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &pad);
       cairo_translate (cr, pad.origin.x, pad.origin.y);
-      gdk_cairo_set_source_rgba (cr, &ink);
-      draw_strokes (self, cr, pad.size.width);
+      cairo_push_group (cr);
+      cairo_set_source_surface (cr, self->ink, 0, 0);
+      cairo_paint (cr);
+      if (self->ink_strokes < dp_strokes_get_n_strokes (self->strokes))
+        {
+          /* the unsettled end of the stroke under the pen */
+          gdk_cairo_set_source_rgba (cr, &opaque);
+          dp_strokes_stroke_pieces (self->strokes, self->ink_strokes, self->ink_pieces, G_MAXUINT,
+                                    cr, side, self->ink_pen);
+        }
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, ink.alpha);
       cairo_destroy (cr);
     }
   gtk_snapshot_pop (snapshot);
@@ -318,16 +331,9 @@ on_drag_begin_cb (GtkGestureDrag *gesture, double x, double y, DpCanvas *self)
   /* the pad takes the keyboard focus, so Enter, Delete and Ctrl+Z reach the window's shortcuts
    * rather than whatever button had it */
   gtk_widget_grab_focus (GTK_WIDGET (self));
-
-  /* drawing over an opened image starts a new drawing */
-  g_clear_object (&self->image);
-  self->drawing = TRUE;
   self->start_x = x;
   self->start_y = y;
-  dp_strokes_begin (self->strokes);
-  dp_canvas_add_point (self, x, y, event_pressure (event), event ? gdk_event_get_time (event) : 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_signal_emit (self, signals[CHANGED], 0);
+  dp_canvas_begin_stroke (self, x, y, event_pressure (event), event ? gdk_event_get_time (event) : 0);
 }
 
 static void
@@ -364,22 +370,15 @@ on_drag_update_cb (GtkGestureDrag *gesture, double dx, double dy, DpCanvas *self
         }
       g_free (history);
     }
-  dp_canvas_add_point (self, wx, wy, event_pressure (event), event ? gdk_event_get_time (event) : 0);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_signal_emit (self, signals[CHANGED], 0);
+  dp_canvas_extend_stroke (self, wx, wy, event_pressure (event),
+                           event ? gdk_event_get_time (event) : 0);
 }
 
 static void
 on_drag_end_cb (GtkGestureDrag *gesture, double dx, double dy, DpCanvas *self)
 {
   g_assert (DP_IS_CANVAS (self));
-  if (!self->drawing)
-    return;
-
-  self->drawing = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_signal_emit (self, signals[CHANGED], 0);
-  g_signal_emit (self, signals[STROKE_FINISHED], 0);
+  dp_canvas_end_stroke (self);
 }
 
 static gboolean
@@ -400,6 +399,43 @@ on_drop_cb (GtkDropTarget *target, const GValue *value, double x, double y, DpCa
 }
 
 /* --- public -------------------------------------------------------------------------------- */
+
+void
+dp_canvas_begin_stroke (DpCanvas *self, double x, double y, float pressure, guint32 time_ms)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+
+  /* drawing over an opened image starts a new drawing */
+  g_clear_object (&self->image);
+  self->drawing = TRUE;
+  dp_strokes_begin (self->strokes);
+  dp_canvas_add_point (self, x, y, pressure, time_ms);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+dp_canvas_extend_stroke (DpCanvas *self, double x, double y, float pressure, guint32 time_ms)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+  if (!self->drawing)
+    return;
+  dp_canvas_add_point (self, x, y, pressure, time_ms);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+dp_canvas_end_stroke (DpCanvas *self)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+  if (!self->drawing)
+    return;
+  self->drawing = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+  g_signal_emit (self, signals[STROKE_FINISHED], 0);
+}
 
 const DpStrokes *
 dp_canvas_get_strokes (DpCanvas *self)
@@ -430,6 +466,7 @@ dp_canvas_undo (DpCanvas *self)
   if (self->drawing || dp_strokes_get_n_strokes (self->strokes) == 0)
     return;
   dp_strokes_undo (self->strokes);
+  invalidate_ink (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -442,6 +479,7 @@ dp_canvas_clear (DpCanvas *self)
   if (self->drawing)
     return;
   dp_strokes_clear (self->strokes);
+  invalidate_ink (self);
   g_clear_object (&self->image);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[CHANGED], 0);
@@ -454,6 +492,7 @@ dp_canvas_set_image (DpCanvas *self, GdkTexture *image)
   g_return_if_fail (image == NULL || GDK_IS_TEXTURE (image));
 
   dp_strokes_clear (self->strokes);
+  invalidate_ink (self);
   g_set_object (&self->image, image);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[CHANGED], 0);
@@ -547,6 +586,7 @@ dp_canvas_finalize (GObject *object)
   DpCanvas *self = DP_CANVAS (object);
 
   g_clear_pointer (&self->strokes, dp_strokes_free);
+  invalidate_ink (self);
   g_clear_object (&self->image);
   G_OBJECT_CLASS (dp_canvas_parent_class)->finalize (object);
 }

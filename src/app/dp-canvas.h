@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "engine/preprocess.h"
+#include "engine/strokes.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +17,14 @@ G_DECLARE_FINAL_TYPE (DpCanvas, dp_canvas, DP, CANVAS, GtkWidget)
 GtkWidget       *dp_canvas_new             (void);
 
 const DpStrokes *dp_canvas_get_strokes     (DpCanvas *self);
+/* What the drag gesture feeds, in widget coordinates (samples closer than a pixel to the last
+ * are dropped); also for benchmarks and tests. Each emits "changed"; the end also
+ * "stroke-finished". */
+void             dp_canvas_begin_stroke    (DpCanvas *self, double x, double y, float pressure,
+                                            guint32 time_ms);
+void             dp_canvas_extend_stroke   (DpCanvas *self, double x, double y, float pressure,
+                                            guint32 time_ms);
+void             dp_canvas_end_stroke      (DpCanvas *self);
 gboolean         dp_canvas_is_empty        (DpCanvas *self); /* no stroke and no image */
 gboolean         dp_canvas_is_drawing      (DpCanvas *self); /* a stroke is under way */
 void             dp_canvas_undo            (DpCanvas *self);

@@ -16,7 +16,8 @@
 #include "dp-train-page.h"
 #include "engine/engine.h"
 
-#define LIVE_INTERVAL_US (100 * 1000) /* predictions while drawing: at most one per 100 ms */
+#define LIVE_INTERVAL_US (100 * 1000) /* predictions while drawing: at most one per 100 ms, */
+#define LIVE_COST_FACTOR 4             /* and no more than a quarter of the time */
 #define SAVE_SIDE        560          /* a saved drawing is 560 × 560, 20× MNIST */
 
 typedef struct
@@ -56,6 +57,9 @@ struct _DpWindow
 
   guint live_timeout_id;
   gint64 last_live_us;
+  gint64 last_cost_us;     /* what the last prediction from strokes took */
+  guint stroke_end_id;     /* the idle that predicts after a stroke */
+  gint64 stroke_end_us;
 
   float image_input[DP_INPUT_SIZE]; /* (28, 28) the opened image, preprocessed */
   double image_preprocess_ms;       /* what reading and preprocessing it took */
@@ -160,6 +164,7 @@ dp_window_predict (DpWindow *self, const char *trigger, gint64 t_trigger)
   t2 = g_get_monotonic_time ();
   dp_network_predict (model, input, probs);
   t3 = g_get_monotonic_time ();
+  self->last_cost_us = t3 - t1;
 
   dp_result_view_set_result (self->result_view, input, probs);
 
@@ -202,6 +207,18 @@ on_live_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_stroke_end_idle_cb (gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  self->stroke_end_id = 0;
+  /* a stroke begun meanwhile will predict when it ends */
+  if (!dp_canvas_is_drawing (self->canvas) && dp_window_live_mode (self))
+    dp_window_predict (self, "stroke-end", self->stroke_end_us);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 dp_window_update_actions (DpWindow *self)
 {
@@ -228,17 +245,22 @@ on_canvas_changed_cb (DpCanvas *canvas, DpWindow *self)
   if (dp_canvas_is_empty (canvas))
     {
       g_clear_handle_id (&self->live_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->stroke_end_id, g_source_remove);
       dp_result_view_clear (self->result_view);
       return;
     }
 
-  /* while drawing, live mode predicts at most every LIVE_INTERVAL_US */
+  /* while drawing, live mode predicts at most every LIVE_INTERVAL_US, and less often when a
+   * prediction costs more (a huge drawing), so it never takes over a quarter of the time; the
+   * timeout runs at idle priority, after the input and frames that are waiting */
   if (dp_canvas_is_drawing (canvas) && dp_window_live_mode (self) && self->live_timeout_id == 0)
     {
-      gint64 wait = LIVE_INTERVAL_US - (g_get_monotonic_time () - self->last_live_us);
-      /* rounded up to whole ms, so the period is never under LIVE_INTERVAL_US */
-      self->live_timeout_id = g_timeout_add ((MAX (0, wait) + 999) / 1000, on_live_timeout_cb,
-                                             self);
+      gint64 interval = MAX (LIVE_INTERVAL_US, LIVE_COST_FACTOR * self->last_cost_us);
+      gint64 wait = interval - (g_get_monotonic_time () - self->last_live_us);
+      /* rounded up to whole ms, so the period is never under the interval */
+      self->live_timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE,
+                                                  (MAX (0, wait) + 999) / 1000,
+                                                  on_live_timeout_cb, self, NULL);
     }
 }
 
@@ -251,8 +273,13 @@ on_canvas_stroke_finished_cb (DpCanvas *canvas, DpWindow *self)
 
   g_clear_handle_id (&self->live_timeout_id, g_source_remove);
   g_debug ("stroke finished: strokes=%u", dp_strokes_get_n_strokes (dp_canvas_get_strokes (canvas)));
-  if (dp_window_live_mode (self))
-    dp_window_predict (self, "stroke-end", now);
+  /* predicted once the input that is waiting has been handled: strokes that come in a quick
+   * run get one prediction, not one each */
+  if (dp_window_live_mode (self) && self->stroke_end_id == 0)
+    {
+      self->stroke_end_us = now;
+      self->stroke_end_id = g_idle_add (on_stroke_end_idle_cb, self);
+    }
 }
 
 static void
@@ -752,6 +779,7 @@ dp_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->live_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->stroke_end_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_WINDOW);
   G_OBJECT_CLASS (dp_window_parent_class)->dispose (object);
 }

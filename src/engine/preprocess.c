@@ -1,4 +1,4 @@
-/* preprocess.c: the stroke list (DpStrokes) and the road from strokes or rasters to the 28×28
+/* preprocess.c: the road from strokes (strokes.h) or rasters to the 28×28
  * input, the MNIST way. Strokes are re-rendered with Cairo (no GTK) with a pen width relative to
  * the digit's own size; rasters are inverted if needed, cropped and area-averaged. Both end with
  * the ink's longer side at 20 px and the centre of mass at pixel (14, 14) counting from 0, to a
@@ -24,126 +24,6 @@
 #define MAX_DECODE_MPX 50      /* a PNG (…) larger than this many megapixels is refused */
 #define MAX_GRAY_PIXELS (G_MAXINT / 2) /* dp_preprocess_gray: sizes must not overflow */
 #define MAX_SIDE  2048   /* images are decoded at most this large on the longer side */
-
-struct _DpStrokes
-{
-  GPtrArray *strokes; /* of GArray of DpPoint */
-  double aspect;      /* canvas width / height: x·aspect and y are in the same units */
-};
-
-DpStrokes *
-dp_strokes_new (void)
-{
-  DpStrokes *self = g_new0 (DpStrokes, 1);
-  self->strokes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
-  self->aspect = 1.0;
-  return self;
-}
-
-DpStrokes *
-dp_strokes_copy (const DpStrokes *strokes)
-{
-  g_return_val_if_fail (strokes != NULL, NULL);
-  DpStrokes *self = dp_strokes_new ();
-  self->aspect = strokes->aspect;
-  for (guint i = 0; i < strokes->strokes->len; i++)
-    {
-      GArray *src = g_ptr_array_index (strokes->strokes, i);
-      GArray *dst = g_array_sized_new (FALSE, FALSE, sizeof (DpPoint), src->len);
-      g_array_append_vals (dst, src->data, src->len);
-      g_ptr_array_add (self->strokes, dst);
-    }
-  return self;
-}
-
-void
-dp_strokes_free (DpStrokes *strokes)
-{
-  if (strokes == NULL)
-    return;
-  g_ptr_array_unref (strokes->strokes);
-  g_free (strokes);
-}
-
-void
-dp_strokes_begin (DpStrokes *strokes)
-{
-  g_return_if_fail (strokes != NULL);
-  g_ptr_array_add (strokes->strokes, g_array_new (FALSE, FALSE, sizeof (DpPoint)));
-}
-
-void
-dp_strokes_add_point (DpStrokes *strokes, const DpPoint *p)
-{
-  g_return_if_fail (strokes != NULL && p != NULL);
-  if (strokes->strokes->len == 0)
-    dp_strokes_begin (strokes);
-  GArray *s = g_ptr_array_index (strokes->strokes, strokes->strokes->len - 1);
-  g_array_append_val (s, *p);
-}
-
-void
-dp_strokes_undo (DpStrokes *strokes)
-{
-  g_return_if_fail (strokes != NULL);
-  if (strokes->strokes->len > 0)
-    g_ptr_array_remove_index (strokes->strokes, strokes->strokes->len - 1);
-}
-
-void
-dp_strokes_clear (DpStrokes *strokes)
-{
-  g_return_if_fail (strokes != NULL);
-  g_ptr_array_set_size (strokes->strokes, 0);
-}
-
-guint
-dp_strokes_get_n_strokes (const DpStrokes *strokes)
-{
-  g_return_val_if_fail (strokes != NULL, 0);
-  return strokes->strokes->len;
-}
-
-const DpPoint *
-dp_strokes_get_stroke (const DpStrokes *strokes, guint i, guint *n_points)
-{
-  g_return_val_if_fail (strokes != NULL, NULL);
-  if (i >= strokes->strokes->len)
-    {
-      if (n_points)
-        *n_points = 0;
-      return NULL;
-    }
-  GArray *s = g_ptr_array_index (strokes->strokes, i);
-  if (n_points)
-    *n_points = s->len;
-  return (const DpPoint *) s->data;
-}
-
-gboolean
-dp_strokes_is_empty (const DpStrokes *strokes)
-{
-  g_return_val_if_fail (strokes != NULL, TRUE);
-  for (guint i = 0; i < strokes->strokes->len; i++)
-    if (((GArray *) g_ptr_array_index (strokes->strokes, i))->len > 0)
-      return FALSE;
-  return TRUE;
-}
-
-void
-dp_strokes_set_aspect (DpStrokes *strokes, double width_over_height)
-{
-  g_return_if_fail (strokes != NULL);
-  if (isfinite (width_over_height) && width_over_height > 0)
-    strokes->aspect = width_over_height;
-}
-
-double
-dp_strokes_get_aspect (const DpStrokes *strokes)
-{
-  g_return_val_if_fail (strokes != NULL, 1.0);
-  return strokes->aspect;
-}
 
 /* ---- strokes → 28×28 ---------------------------------------------------------------------- */
 
@@ -178,85 +58,32 @@ quad_at (double a, double q, double c, double t)
   return (1 - t) * (1 - t) * a + 2 * (1 - t) * t * q + t * t * c;
 }
 
-/* Walks the smoothed centre line of every stroke: a straight start p0 → m01, quadratic Béziers
- * through the midpoints with the samples as control points, a straight end. emit (NULL for
- * measuring) gets the cubic form of each piece. Updates the tight box and the line length. */
-typedef void (*EmitFunc) (void *data, int kind, const double *pts); /* 0 move, 1 line, 2 cubic */
+/* The tight box of the centre line, from the one walk every consumer uses (strokes.h): the end
+ * points of each piece and the extremes of its quadratic. */
+typedef struct
+{
+  Box box;
+  double x, y; /* the current point */
+} Measure;
 
 static void
-walk_strokes (const DpStrokes *strokes, Box *box, double *length, EmitFunc emit, void *data)
+measure_sink (gpointer data, DpPathOp op, const double *pts, float pressure)
 {
-  double aspect = strokes->aspect;
-  for (guint s = 0; s < strokes->strokes->len; s++)
+  Measure *m = data;
+  double t;
+
+  if (op == DP_PATH_QUAD_TO)
     {
-      GArray *arr = g_ptr_array_index (strokes->strokes, s);
-      const DpPoint *p = (const DpPoint *) arr->data;
-      guint n = arr->len;
-      if (n == 0)
-        continue;
-#define PX(i) ((double) p[i].x * aspect)
-#define PY(i) ((double) p[i].y)
-      double pts[6] = { PX (0), PY (0) };
-      box_add (box, pts[0], pts[1]);
-      if (emit)
-        emit (data, 0, pts);
-      if (n == 1)
-        {
-          /* a lone tap: a zero-length segment, which round caps turn into a dot */
-          if (emit)
-            emit (data, 1, pts);
-          continue;
-        }
-      for (guint i = 1; i < n; i++)
-        *length += hypot (PX (i) - PX (i - 1), PY (i) - PY (i - 1));
-      if (n == 2)
-        {
-          pts[0] = PX (1), pts[1] = PY (1);
-          box_add (box, pts[0], pts[1]);
-          if (emit)
-            emit (data, 1, pts);
-          continue;
-        }
-      double mx = 0.5 * (PX (0) + PX (1)), my = 0.5 * (PY (0) + PY (1));
-      pts[0] = mx, pts[1] = my;
-      box_add (box, mx, my);
-      if (emit)
-        emit (data, 1, pts);
-      for (guint i = 1; i + 1 < n; i++)
-        {
-          double qx = PX (i), qy = PY (i);
-          double ex = i + 2 < n ? 0.5 * (qx + PX (i + 1)) : PX (i + 1);
-          double ey = i + 2 < n ? 0.5 * (qy + PY (i + 1)) : PY (i + 1);
-          double t;
-          if (quad_extremum (mx, qx, ex, &t))
-            box_add (box, quad_at (mx, qx, ex, t), my);
-          if (quad_extremum (my, qy, ey, &t))
-            box_add (box, mx, quad_at (my, qy, ey, t));
-          box_add (box, ex, ey);
-          if (emit)
-            {
-              /* the quadratic as a cubic: c1 = m + ⅔(q − m), c2 = e + ⅔(q − e) */
-              double c[6] = { mx + 2.0 / 3 * (qx - mx), my + 2.0 / 3 * (qy - my),
-                              ex + 2.0 / 3 * (qx - ex), ey + 2.0 / 3 * (qy - ey), ex, ey };
-              emit (data, 2, c);
-            }
-          mx = ex, my = ey;
-        }
-#undef PX
-#undef PY
+      double qx = pts[0], qy = pts[1], ex = pts[2], ey = pts[3];
+      if (quad_extremum (m->x, qx, ex, &t))
+        box_add (&m->box, quad_at (m->x, qx, ex, t), m->y);
+      if (quad_extremum (m->y, qy, ey, &t))
+        box_add (&m->box, m->x, quad_at (m->y, qy, ey, t));
+      m->x = ex, m->y = ey;
     }
-}
-
-static void
-emit_cairo (void *data, int kind, const double *pts)
-{
-  cairo_t *cr = data;
-  if (kind == 0)
-    cairo_move_to (cr, pts[0], pts[1]);
-  else if (kind == 1)
-    cairo_line_to (cr, pts[0], pts[1]);
   else
-    cairo_curve_to (cr, pts[0], pts[1], pts[2], pts[3], pts[4], pts[5]);
+    m->x = pts[0], m->y = pts[1];
+  box_add (&m->box, m->x, m->y);
 }
 
 /* MNIST's stroke thickness in the 20 px box, measured on its 60000 training digits as ink mass /
@@ -302,9 +129,12 @@ dp_preprocess_strokes (const DpStrokes *strokes, float *out, GError **error)
       return FALSE;
     }
 
-  Box box = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+  Measure measure = { { INFINITY, INFINITY, -INFINITY, -INFINITY }, 0, 0 };
   double length = 0;
-  walk_strokes (strokes, &box, &length, NULL, NULL);
+  dp_strokes_walk (strokes, measure_sink, &measure);
+  for (guint i = 0; i < dp_strokes_get_n_strokes (strokes); i++)
+    length += dp_strokes_get_length (strokes, i);
+  Box box = measure.box;
   if (!isfinite (box.x0) || !isfinite (box.x1) || !isfinite (box.y0) || !isfinite (box.y1)
       || !isfinite (length))
     {
@@ -342,12 +172,10 @@ dp_preprocess_strokes (const DpStrokes *strokes, float *out, GError **error)
       cairo_translate (cr, tx, ty);
       cairo_new_path (cr);
       /* the path is built in digit units around the box centre, then the pen is set in pixels */
-      Box dummy = { INFINITY, INFINITY, -INFINITY, -INFINITY };
-      double dummy_len = 0;
       cairo_save (cr);
       cairo_scale (cr, size > 1e-9 ? scale : 1.0, size > 1e-9 ? scale : 1.0);
       cairo_translate (cr, -bcx, -bcy);
-      walk_strokes (strokes, &dummy, &dummy_len, emit_cairo, cr);
+      dp_strokes_append_path (strokes, cr, 1.0);
       cairo_restore (cr); /* the path stays in device space; the pen width is now in pixels */
       cairo_set_line_width (cr, pen);
       cairo_set_source_rgba (cr, 0, 0, 0, 1);

@@ -6,33 +6,9 @@
 
 #include <glib.h>
 
+#include "engine/strokes.h"
+
 G_BEGIN_DECLS
-
-/* A sample of a stroke. x, y in 0..1 of the canvas (so resizing never loses the drawing);
- * pressure 0..1 (1 when the device has none); time in ms. */
-typedef struct
-{
-  float x, y;
-  float pressure;
-  guint32 time_ms;
-} DpPoint;
-
-typedef struct _DpStrokes DpStrokes;
-
-DpStrokes     *dp_strokes_new          (void);
-DpStrokes     *dp_strokes_copy         (const DpStrokes *strokes);
-void           dp_strokes_free         (DpStrokes *strokes);
-void           dp_strokes_begin        (DpStrokes *strokes);          /* start a new stroke */
-void           dp_strokes_add_point    (DpStrokes *strokes, const DpPoint *p); /* to the last */
-void           dp_strokes_undo         (DpStrokes *strokes);          /* drop the last stroke */
-void           dp_strokes_clear        (DpStrokes *strokes);
-guint          dp_strokes_get_n_strokes (const DpStrokes *strokes);
-const DpPoint *dp_strokes_get_stroke   (const DpStrokes *strokes, guint i, guint *n_points);
-gboolean       dp_strokes_is_empty     (const DpStrokes *strokes);    /* no point at all */
-/* The canvas's width / height (1 by default): x·aspect and y are then in the same units, so a
- * drawing on a wide canvas is not squeezed. Copied with the strokes. */
-void           dp_strokes_set_aspect   (DpStrokes *strokes, double width_over_height);
-double         dp_strokes_get_aspect   (const DpStrokes *strokes);
 
 /* Re-renders the vectors with a pen width proportional to the digit's own size.
  * out (784). Fails with DP_ERROR_EMPTY when there is no stroke. */
@@ -51,7 +27,5 @@ gboolean dp_preprocess_gray    (const guint8 *gray, int width, int height, int s
 /* An image file (PNG, JPEG, … through gdk-pixbuf; alpha is composited over white). Huge images
  * are downscaled while loading, never decoded at full size. Errors name the file. */
 gboolean dp_preprocess_image   (const char *path, float *out, GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpStrokes, dp_strokes_free)
 
 G_END_DECLS

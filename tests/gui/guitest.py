@@ -286,9 +286,9 @@ class Session:
 
     # --- X ------------------------------------------------------------------------------
 
-    def xdo(self, *args, check=True):
+    def xdo(self, *args, check=True, timeout=30):
         res = subprocess.run([_which("xdotool")] + [str(a) for a in args], env=self.env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
         if check and res.returncode != 0:
             raise RuntimeError("xdotool %s: %s" % (" ".join(map(str, args)),
                                                    res.stderr.decode(errors="replace")))
