@@ -47,6 +47,7 @@ test: build
 
 bench: build
 	$(BUILD)/src/cli/digitpad-cli bench --data $(DIGITPAD_MNIST_DIR)
+	xvfb-run -a -s '-screen 0 1280x1024x24' $(BUILD)/tests/bench-canvas
 
 fuzz: deps
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -207,25 +207,24 @@ dp_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (!dp_strokes_is_empty (self->strokes))
     {
       int side = (int) pad.size.width;
-      /* the ink is kept opaque and laid on with the theme colour's alpha as a whole, so pieces
-       * and strokes that overlap do not darken where they meet */
-      GdkRGBA opaque = ink;
-      opaque.alpha = 1;
-      update_ink (self, side, &opaque);
+      /* the ink is laid on the paper in the colour it makes there (the theme's may be
+       * translucent): opaque, so pieces and strokes that overlap do not darken where they
+       * meet, and the cache needs no compositing group */
+      GdkRGBA solid = { ink.red * ink.alpha + paper.red * (1 - ink.alpha),
+                        ink.green * ink.alpha + paper.green * (1 - ink.alpha),
+                        ink.blue * ink.alpha + paper.blue * (1 - ink.alpha), 1 };
+      update_ink (self, side, &solid);
       cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &pad);
       cairo_translate (cr, pad.origin.x, pad.origin.y);
-      cairo_push_group (cr);
       cairo_set_source_surface (cr, self->ink, 0, 0);
       cairo_paint (cr);
       if (self->ink_strokes < dp_strokes_get_n_strokes (self->strokes))
         {
           /* the unsettled end of the stroke under the pen */
-          gdk_cairo_set_source_rgba (cr, &opaque);
+          gdk_cairo_set_source_rgba (cr, &solid);
           dp_strokes_stroke_pieces (self->strokes, self->ink_strokes, self->ink_pieces, G_MAXUINT,
                                     cr, side, self->ink_pen);
         }
-      cairo_pop_group_to_source (cr);
-      cairo_paint_with_alpha (cr, ink.alpha);
       cairo_destroy (cr);
     }
   gtk_snapshot_pop (snapshot);
