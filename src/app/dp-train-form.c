@@ -396,14 +396,25 @@ dp_train_form_class_init (DpTrainFormClass *klass)
 #undef BIND
 }
 
+/* a combo row showing the strings of list */
+static void
+set_model (AdwComboRow *row, GtkStringList *list)
+{
+  adw_combo_row_set_expression (row, gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL,
+                                                                  "string"));
+  adw_combo_row_set_model (row, G_LIST_MODEL (list));
+}
+
 /* a combo row listing the titles of an engine name table */
 static void
-fill_names (AdwComboRow *row, const DpName *names, guint n)
+fill_names (AdwComboRow *row, const DpName *(*table) (guint *n_out))
 {
+  guint n;
+  const DpName *names = table (&n);
   g_autoptr (GtkStringList) list = gtk_string_list_new (NULL);
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (list, names[i].title);
-  adw_combo_row_set_model (row, G_LIST_MODEL (list));
+  set_model (row, list);
 }
 
 static void
@@ -421,11 +432,11 @@ dp_train_form_init (DpTrainForm *self)
       if (g_str_equal (presets[i].id, DP_TRAIN_DEFAULT_PRESET))
         initial = i;
     }
-  adw_combo_row_set_model (self->preset_row, G_LIST_MODEL (titles));
-  fill_names (self->activation_row, dp_activation_names (&n), n);
-  fill_names (self->loss_row, dp_loss_names (&n), n);
-  fill_names (self->optimizer_row, dp_optimizer_names (&n), n);
-  fill_names (self->schedule_row, dp_schedule_names (&n), n);
+  set_model (self->preset_row, titles);
+  fill_names (self->activation_row, dp_activation_names);
+  fill_names (self->loss_row, dp_loss_names);
+  fill_names (self->optimizer_row, dp_optimizer_names);
+  fill_names (self->schedule_row, dp_schedule_names);
 
   GtkWidget *rows[] = { self->hidden_row, self->lr_row, self->batch_row, self->epochs_row,
                         self->l2_row, self->dropout_row, self->seed_row, self->limit_row };
