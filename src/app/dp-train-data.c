@@ -135,9 +135,9 @@ on_data_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       show_state (self, "damaged", _("MNIST is missing or damaged"), error->message, NULL);
       return;
     }
-  g_autofree char *title = g_strdup_printf (_("MNIST: %d training, %d test images"),
-                                            data->train->n, data->test->n);
-  show_state (self, "ok", title, data->dir, NULL);
+  g_autofree char *detail = g_strdup_printf (_("%d training and %d test images in %s"),
+                                             data->train->n, data->test->n, data->dir);
+  show_state (self, "ok", _("MNIST Is Ready"), detail, NULL);
   g_debug ("train: data ok %s: %d train, %d test", data->dir, data->train->n, data->test->n);
   set_data (self, data);
 }

@@ -414,6 +414,7 @@ def download_session():
             tap.ok(m is not None and m.group(1) == "ok" and m.group(2).rstrip(":") == chosen,
                    "Choose Folder… loads the folder picked", s.log_text(mark)[-1500:])
 
+            s.wait_idle()  # the data card has its loaded layout: the bounds line is final
             mark = s.mark()
             click_train(s, "download")
             m = s.wait_for(r"train: data ok (\S+): 60000 train, 10000 test", timeout=120, since=mark)
