@@ -4,8 +4,11 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# The development copy of MNIST beside the clone, for the tests and the benchmark only: `make run`
+# starts the app as an installed one does (the remembered folder, then
+# $XDG_DATA_HOME/digitpad/mnist), unless DIGITPAD_MNIST_DIR is set in the environment.
 DIGITPAD_MNIST_DIR ?= $(abspath ../shared/mnist)
-export DIGITPAD_MNIST_DIR
+test bench fuzz asan: export DIGITPAD_MNIST_DIR := $(DIGITPAD_MNIST_DIR)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0

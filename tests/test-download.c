@@ -382,6 +382,8 @@ test_dropped (void)
   g_assert_false (run_download (dir, mirrors, NULL, &run));
   g_assert_nonnull (run.error);
   g_test_message ("dropped: %s", run.error->message);
+  /* the server answered, then broke off: not "offline" */
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_nonnull (strstr (run.error->message, "train-labels-idx1-ubyte.gz"));
   g_autofree char *names = list_dir (dir);
   g_assert_cmpstr (names, ==, "");
@@ -457,6 +459,39 @@ test_mirrors_env (void)
   g_assert_cmpstrv (dp_mnist_download_get_mirrors (dl), m);
 }
 
+static void
+on_offline_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+  g_assert_false (dp_mnist_download_run_finish (DP_MNIST_DOWNLOAD (source), result, error));
+  g_assert_nonnull (*error);
+}
+
+/* issue 14: no mirror can be connected to (nothing listens on port 1): the error says so by its
+ * code, and still lists what each mirror did; nothing is left in the folder */
+static void
+test_offline (void)
+{
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *sub = g_build_filename (dir, "mnist", NULL);
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  g_autoptr (DpMnistDownload) dl = dp_mnist_download_new (sub);
+  GError *error = NULL;
+  dp_mnist_download_run_async (dl, NULL, on_offline_done_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_test_message ("offline: %s", error->message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE);
+  dp_test_assert_message (error, "None of the 2 MNIST mirrors could be reached",
+                          "http://127.0.0.1:1/a/: ", "http://127.0.0.1:1/b/: ", NULL);
+  g_clear_error (&error);
+  g_autofree char *names = list_dir (sub);
+  g_assert_cmpstr (names, ==, "");
+  dp_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -465,6 +500,7 @@ main (int argc, char **argv)
 
   const char *mnist = dp_test_mnist_dir ();
   g_test_add_func ("/app/download/mirrors-env", test_mirrors_env);
+  g_test_add_func ("/app/download/offline", test_offline);
   if (mnist == NULL)
     {
       g_test_add_func ("/app/download/server", test_no_data);

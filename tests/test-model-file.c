@@ -645,6 +645,7 @@ test_theta_export (void)
   g_autofree char *dir = dp_test_tmpdir ();
   g_autofree char *sub = g_build_filename (dir, "out", NULL); /* created by the export */
   GError *error = NULL;
+  g_assert_true (dp_theta_can_export (net));
   g_assert_true (dp_theta_export (net, sub, &error));
   g_assert_no_error (error);
 
@@ -674,16 +675,19 @@ test_theta_export_refuses (void)
   static const int relu_sizes[3] = { 784, 5, 10 };
   g_autoptr (DpNetwork) relu = make_net (relu_sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 1);
   GError *error = NULL;
+  g_assert_false (dp_theta_can_export (relu));
   g_assert_false (dp_theta_export (relu, dir, &error));
   g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
   dp_test_assert_message (error, "only a 784-h-10 network with sigmoid", "this one is 784-5-10 relu with softmax outputs", NULL);
   g_clear_error (&error);
   static const int deep[4] = { 784, 5, 5, 10 };
   g_autoptr (DpNetwork) three = make_net (deep, 3, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 1);
+  g_assert_false (dp_theta_can_export (three));
   g_assert_false (dp_theta_export (three, dir, &error));
   dp_test_assert_message (error, "784-5-5-10", NULL);
   g_clear_error (&error);
   g_autoptr (DpNetwork) soft = make_net (relu_sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SOFTMAX_CE, 1);
+  g_assert_false (dp_theta_can_export (soft));
   g_assert_false (dp_theta_export (soft, dir, &error));
   dp_test_assert_message (error, "sigmoid with softmax outputs", NULL);
   g_clear_error (&error);

@@ -105,7 +105,13 @@ test_presets (void)
       g_assert_nonnull (strstr (d, "784-"));
       g_assert_null (strchr (d, '\n'));
     }
-  g_assert_cmpint (n, ==, 5);
+  /* every row of the table, and (issue 9) a new preset is one row there, not an edit here */
+  guint n_table;
+  dp_train_presets (&n_table);
+  g_assert_cmpint (n, ==, n_table);
+  const char *five[] = { "classic", "tiny", "deep", "quick", "best" };
+  for (guint i = 0; i < G_N_ELEMENTS (five); i++)
+    g_assert_nonnull (dp_train_preset_find (five[i]));
 
   DpTrainConfig c;
   g_autoptr (GError) error = NULL;
@@ -512,12 +518,83 @@ test_mnist_subset (void)
   g_assert_cmpfloat (acc, >=, 0.91); /* measured 0.927 */
 }
 
+/* issue 9: the preset table is the one home of the presets; the field out-parameter says which
+ * field is wrong without reading the message */
+static void
+test_preset_table (void)
+{
+  guint n = 0;
+  const DpTrainPreset *p = dp_train_presets (&n);
+  const char *const *names = dp_train_preset_names ();
+  g_assert_cmpuint (n, ==, g_strv_length ((char **) names));
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpstr (names[i], ==, p[i].id);
+      g_assert_cmpstr (p[i].config.preset, ==, p[i].id);
+      g_assert_true (*p[i].title != '\0' && *p[i].summary != '\0');
+      g_assert_null (strchr (p[i].summary, '\n'));
+      g_assert_true (dp_train_preset_find (p[i].id) == &p[i]);
+      DpTrainConfig c;
+      g_assert_true (dp_train_preset (p[i].id, &c, NULL));
+      g_assert_cmpmem (&c, sizeof c, &p[i].config, sizeof c);
+      DpTrainField field = DP_TRAIN_FIELD_LR;
+      g_assert_true (dp_train_config_check (&c, &field, NULL));
+      g_assert_cmpint (field, ==, DP_TRAIN_FIELD_NONE);
+    }
+  g_assert_nonnull (dp_train_preset_find (DP_TRAIN_DEFAULT_PRESET));
+  g_assert_null (dp_train_preset_find ("huge"));
+  g_assert_null (dp_train_preset_find (NULL));
+
+  /* the name tables: entry i is enum value i, and to_string is the table's id */
+  guint k;
+  const DpName *t = dp_optimizer_names (&k);
+  g_assert_cmpuint (k, ==, DP_OPTIMIZER_LBFGS + 1);
+  for (guint i = 0; i < k; i++)
+    g_assert_cmpstr (t[i].id, ==, dp_optimizer_to_string (i));
+  t = dp_schedule_names (&k);
+  g_assert_cmpuint (k, ==, DP_SCHEDULE_COSINE + 1);
+  for (guint i = 0; i < k; i++)
+    g_assert_cmpstr (t[i].id, ==, dp_schedule_to_string (i));
+  t = dp_activation_names (&k);
+  g_assert_cmpuint (k, ==, DP_ACTIVATION_RELU + 1);
+  for (guint i = 0; i < k; i++)
+    g_assert_cmpstr (t[i].id, ==, dp_activation_to_string (i));
+  t = dp_loss_names (&k);
+  g_assert_cmpuint (k, ==, DP_LOSS_MSE + 1);
+  for (guint i = 0; i < k; i++)
+    g_assert_cmpstr (t[i].id, ==, dp_loss_to_string (i));
+}
+
+static void
+test_validate_field (void)
+{
+  for (int n = 0;; n++)
+    {
+      DpTrainConfig c;
+      g_assert_true (dp_train_preset ("quick", &c, NULL));
+      const char *expected = spoil (&c, n);
+      if (expected == NULL)
+        break;
+      DpTrainField field = DP_TRAIN_FIELD_NONE;
+      g_autoptr (GError) error = NULL;
+      g_assert_false (dp_train_config_check (&c, &field, &error));
+      g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+      if (g_strcmp0 (dp_train_field_name (field), expected) != 0)
+        g_error ("case %d: field %d (%s), expected %s", n, field, dp_train_field_name (field),
+                 expected);
+    }
+  g_assert_cmpstr (dp_train_field_name (DP_TRAIN_FIELD_NONE), ==, "");
+  g_assert_cmpstr (dp_train_field_name (99), ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/train/presets", test_presets);
   g_test_add_func ("/engine/train/validate", test_validate);
+  g_test_add_func ("/engine/train/preset-table", test_preset_table);
+  g_test_add_func ("/engine/train/validate-field", test_validate_field);
   g_test_add_func ("/engine/train/determinism", test_determinism);
   g_test_add_func ("/engine/train/metadata-and-learning", test_metadata_and_learning);
   g_test_add_func ("/engine/train/cancel", test_cancel);

@@ -69,6 +69,7 @@ typedef struct
   guint mirror;             /* index into self->mirrors for this file */
   guint first_mirror;       /* the mirror that served the previous file: try it first */
   guint n_tried;            /* mirrors tried for this file */
+  guint n_unreachable;      /* of those, how many could not be connected to at all */
   GString *failures;        /* "mirror: what went wrong" lines for this file */
 
   /* the response being read */
@@ -225,8 +226,22 @@ next_file (GTask *task)
     }
   st->mirror = st->first_mirror;
   st->n_tried = 0;
+  st->n_unreachable = 0;
   g_string_truncate (st->failures, 0);
   try_mirror (task);
+}
+
+/* No connection at all: the name did not resolve, nothing listened, no route, no answer. */
+static gboolean
+is_unreachable (const GError *error)
+{
+  return error->domain == G_RESOLVER_ERROR
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED);
 }
 
 /* The current mirror failed for the current file: note why, try the next. */
@@ -247,6 +262,8 @@ mirror_failed (GTask *task, const GError *error)
       return;
     }
 
+  if (is_unreachable (error))
+    st->n_unreachable++;
   g_debug ("mnist: %s from %s failed: %s", mnist_files[st->file].name,
            current_mirror (self, st), error->message);
   g_string_append_printf (st->failures, "\n%s: %s", current_mirror (self, st), error->message);
@@ -472,6 +489,15 @@ try_mirror (GTask *task)
 
   if (g_task_return_error_if_cancelled (task))
     return;
+  if (st->n_tried == n_mirrors && st->n_unreachable == n_mirrors)
+    {
+      /* offline, most likely: a code of its own, so that the app can say so plainly */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
+                               "None of the %u MNIST mirrors could be reached:%s", n_mirrors,
+                               st->failures->str);
+      set_progress (self, 0.0, "Failed");
+      return;
+    }
   if (st->n_tried == n_mirrors)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,

@@ -32,7 +32,9 @@ const char         *dp_mnist_download_get_status   (DpMnistDownload *self);
  * status, a broken connection, a truncated or corrupt gzip stream or a wrong checksum, is
  * skipped for the next), into temporary names in the directory. Only when all four are
  * verified are they renamed to their real names; on failure or cancellation every temporary
- * file is removed, so nothing partial is ever kept. The error lists what each mirror did. */
+ * file is removed, so nothing partial is ever kept. The error lists what each mirror did; its
+ * code is G_IO_ERROR_NETWORK_UNREACHABLE when no mirror could be connected to at all (offline),
+ * G_IO_ERROR_CANCELLED when cancelled, G_IO_ERROR_FAILED otherwise. */
 void                dp_mnist_download_run_async    (DpMnistDownload *self,
                                                     GCancellable *cancellable,
                                                     GAsyncReadyCallback callback,

@@ -85,6 +85,7 @@ dp_train_result_free (DpTrainResult *result)
   if (result == NULL)
     return;
   g_clear_pointer (&result->network, dp_network_free);
+  g_clear_pointer (&result->data, dp_mnist_data_unref);
   g_free (result->predictions);
   g_free (result);
 }
@@ -248,6 +249,8 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     {
       /* the evaluation the results panel shows, here so the UI thread never runs it */
       result = g_new0 (DpTrainResult, 1);
+      result->config = job->config;
+      result->data = dp_mnist_data_ref (job->data);
       result->network = net;
       result->predictions = g_new0 (guint8, job->data->test->n);
       dp_metrics_evaluate (&result->metrics, net, job->data->test, result->predictions);

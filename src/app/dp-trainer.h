@@ -29,9 +29,12 @@ DpMnistData *dp_mnist_data_load_finish (GAsyncResult *result, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpMnistData, dp_mnist_data_unref)
 
 /* What a finished run hands back to the UI thread: the network and its evaluation on the test
- * set, computed by the worker so the UI never classifies 10000 images itself. */
+ * set, computed by the worker so the UI never classifies 10000 images itself, with the recipe
+ * and the data it was trained and evaluated on. */
 typedef struct
 {
+  DpTrainConfig config;  /* the run's */
+  DpMnistData *data;     /* a reference: predictions index data->test */
   DpNetwork *network;
   DpMetrics metrics;     /* on data->test */
   guint8 *predictions;   /* (test->n) */

@@ -42,6 +42,8 @@ DpNetwork *dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
 /* Theta1 (100×785) and Theta2 (10×101), numpy savetxt text, bias in the first column. Any hidden
  * size h works: Theta1 (h×785), Theta2 (10×(h+1)). Sigmoid hidden and outputs. */
 DpNetwork *dp_theta_import     (const char *theta1_path, const char *theta2_path, GError **error);
+/* whether dp_theta_export takes net: 784-h-10, sigmoid hidden units and sigmoid outputs */
+gboolean   dp_theta_can_export (const DpNetwork *net);
 /* writes DIR/Theta1.txt and DIR/Theta2.txt (%.18e, as numpy); only 784-h-10 sigmoid networks */
 gboolean   dp_theta_export     (const DpNetwork *net, const char *dir, GError **error);
 

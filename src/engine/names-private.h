@@ -5,10 +5,12 @@
 
 #include <glib.h>
 
+#include "engine/network.h"
+
 G_BEGIN_DECLS
 
-/* *out = the index of s in names[0..n) (ASCII case-insensitive); FALSE for NULL or no match */
-gboolean dp_names_lookup (const char *const *names, int n, const char *s, int *out);
+/* *out = the index of s among names[0..n).id (ASCII case-insensitive); FALSE for NULL or no match */
+gboolean dp_names_lookup (const DpName *names, int n, const char *s, int *out);
 
 /* the index of the largest of v[0..n) (the first on ties) */
 int      dp_argmax       (const float *v, int n);

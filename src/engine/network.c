@@ -594,17 +594,29 @@ dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels
 
 /* ---------- names ---------- */
 
-static const char *const activation_names[] = { "sigmoid", "tanh", "relu" };
-static const char *const loss_names[] = { "softmax-ce", "sigmoid-ce", "mse" };
-static const char *const init_names[] = { "he", "xavier", "uniform" };
+static const DpName activation_names[] = {
+  { "sigmoid", "Sigmoid" },
+  { "tanh", "Tanh" },
+  { "relu", "ReLU" },
+};
+static const DpName loss_names[] = {
+  { "softmax-ce", "Softmax, cross-entropy" },
+  { "sigmoid-ce", "Sigmoid, cross-entropy" },
+  { "mse", "Sigmoid, squared error" },
+};
+static const DpName init_names[] = {
+  { "he", "He" },
+  { "xavier", "Xavier" },
+  { "uniform", "Uniform ±0.15" },
+};
 
 gboolean
-dp_names_lookup (const char *const *names, int n, const char *s, int *out)
+dp_names_lookup (const DpName *names, int n, const char *s, int *out)
 {
   if (s == NULL)
     return FALSE;
   for (int i = 0; i < n; i++)
-    if (g_ascii_strcasecmp (names[i], s) == 0)
+    if (g_ascii_strcasecmp (names[i].id, s) == 0)
       {
         *out = i;
         return TRUE;
@@ -612,10 +624,22 @@ dp_names_lookup (const char *const *names, int n, const char *s, int *out)
   return FALSE;
 }
 
+#define NAME_TABLE(fn, table)                 \
+  const DpName *fn (guint *n_out)             \
+  {                                           \
+    if (n_out != NULL)                        \
+      *n_out = G_N_ELEMENTS (table);          \
+    return table;                             \
+  }
+NAME_TABLE (dp_activation_names, activation_names)
+NAME_TABLE (dp_loss_names, loss_names)
+NAME_TABLE (dp_init_names, init_names)
+#undef NAME_TABLE
+
 const char *
 dp_activation_to_string (DpActivation a)
 {
-  return (unsigned) a < G_N_ELEMENTS (activation_names) ? activation_names[a] : "unknown";
+  return (unsigned) a < G_N_ELEMENTS (activation_names) ? activation_names[a].id : "unknown";
 }
 
 gboolean
@@ -631,7 +655,7 @@ dp_activation_from_string (const char *s, DpActivation *out)
 const char *
 dp_loss_to_string (DpLoss l)
 {
-  return (unsigned) l < G_N_ELEMENTS (loss_names) ? loss_names[l] : "unknown";
+  return (unsigned) l < G_N_ELEMENTS (loss_names) ? loss_names[l].id : "unknown";
 }
 
 gboolean
@@ -647,7 +671,7 @@ dp_loss_from_string (const char *s, DpLoss *out)
 const char *
 dp_init_to_string (DpInit i)
 {
-  return (unsigned) i < G_N_ELEMENTS (init_names) ? init_names[i] : "unknown";
+  return (unsigned) i < G_N_ELEMENTS (init_names) ? init_names[i].id : "unknown";
 }
 
 gboolean

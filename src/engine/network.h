@@ -79,6 +79,18 @@ int         dp_network_predict    (const DpNetwork *net, const float *x, float *
 void        dp_network_classify   (const DpNetwork *net, const float *X, int n, guint8 *pred,
                                    float *probs);
 
+/* A name table: entry i is enum value i; id is the name in files, the CLI and model metadata, title
+ * the one shown to people (the app's dropdowns are built from these). */
+typedef struct
+{
+  const char *id;
+  const char *title;
+} DpName;
+
+const DpName *dp_activation_names   (guint *n_out);
+const DpName *dp_loss_names         (guint *n_out);
+const DpName *dp_init_names         (guint *n_out);
+
 const char *dp_activation_to_string (DpActivation a);
 gboolean    dp_activation_from_string (const char *s, DpActivation *out);
 const char *dp_loss_to_string     (DpLoss l);

@@ -228,13 +228,20 @@ write_matrix (const char *path, const float *W, const float *b, int out, int in,
 }
 
 gboolean
+dp_theta_can_export (const DpNetwork *net)
+{
+  g_return_val_if_fail (net != NULL, FALSE);
+  return net->n_layers == 2 && net->sizes[0] == DP_INPUT_SIZE && net->sizes[2] == DP_N_CLASSES
+         && net->activation == DP_ACTIVATION_SIGMOID
+         && (net->loss == DP_LOSS_SIGMOID_CE || net->loss == DP_LOSS_MSE);
+}
+
+gboolean
 dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
 {
   g_return_val_if_fail (net != NULL && dir != NULL, FALSE);
 
-  if (net->n_layers != 2 || net->sizes[0] != DP_INPUT_SIZE || net->sizes[2] != DP_N_CLASSES
-      || net->activation != DP_ACTIVATION_SIGMOID
-      || (net->loss != DP_LOSS_SIGMOID_CE && net->loss != DP_LOSS_MSE))
+  if (!dp_theta_can_export (net))
     {
       g_autofree char *sizes = dp_network_describe_sizes (net);
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID,

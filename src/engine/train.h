@@ -55,14 +55,59 @@ typedef struct
                                     thread is inside a BLAS call */
 } DpTrainConfig;
 
-/* "classic", "tiny", "deep", "quick", "best" */
+/* A preset: a named recipe. dp_train_presets () is the one table of them, in the order they are
+ * shown; the CLI's --preset, the app's preset row and its summaries all come from it. */
+typedef struct
+{
+  const char *id;         /* "quick": in files, the CLI and config.preset */
+  const char *title;      /* "Quick": for people */
+  const char *summary;    /* one line: what it is and what it reaches */
+  DpTrainConfig config;   /* its config.preset is id */
+} DpTrainPreset;
+
+#define DP_TRAIN_DEFAULT_PRESET "quick"
+
+const DpTrainPreset *dp_train_presets     (guint *n_out);
+/* the presets' ids, NULL-terminated, in table order */
 const char * const *dp_train_preset_names (void);
+/* the preset called name (NULL when there is none) */
+const DpTrainPreset *dp_train_preset_find (const char *name);
 gboolean  dp_train_preset            (const char *name, DpTrainConfig *out, GError **error);
-/* checks every field; the message names the field */
+
+/* The fields of a DpTrainConfig that validation can find wrong. */
+typedef enum
+{
+  DP_TRAIN_FIELD_NONE,
+  DP_TRAIN_FIELD_HIDDEN,
+  DP_TRAIN_FIELD_ACTIVATION,
+  DP_TRAIN_FIELD_LOSS,
+  DP_TRAIN_FIELD_INIT,
+  DP_TRAIN_FIELD_OPTIMIZER,
+  DP_TRAIN_FIELD_SCHEDULE,
+  DP_TRAIN_FIELD_LR,
+  DP_TRAIN_FIELD_BATCH,
+  DP_TRAIN_FIELD_MOMENTUM,
+  DP_TRAIN_FIELD_EPOCHS,
+  DP_TRAIN_FIELD_L2,
+  DP_TRAIN_FIELD_DROPOUT,
+  DP_TRAIN_FIELD_AUGMENT,
+  DP_TRAIN_FIELD_LIMIT,
+  DP_TRAIN_FIELD_THREADS,
+} DpTrainField;
+
+/* "hidden", "lr", …: the name the messages quote ("" for NONE) */
+const char *dp_train_field_name      (DpTrainField field);
+/* checks every field; the message names the field, DP_ERROR_INVALID */
 gboolean  dp_train_config_validate   (const DpTrainConfig *config, GError **error);
+/* the same, and *field (when not NULL) = the field found wrong, DP_TRAIN_FIELD_NONE when valid */
+gboolean  dp_train_config_check      (const DpTrainConfig *config, DpTrainField *field,
+                                      GError **error);
 /* one line, the recipe stored in the model's metadata and shown to people */
 char     *dp_train_config_describe   (const DpTrainConfig *config);
 
+/* name tables (DpName, network.h): entry i is enum value i */
+const DpName *dp_optimizer_names     (guint *n_out);
+const DpName *dp_schedule_names      (guint *n_out);
 const char *dp_optimizer_to_string   (DpOptimizerKind o);
 gboolean    dp_optimizer_from_string (const char *s, DpOptimizerKind *out);
 /* "constant", "step", "cosine" (from_string ignores ASCII case) */

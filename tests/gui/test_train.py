@@ -14,6 +14,12 @@ the Draw tab still predicts; Ctrl+Q mid-run quits cleanly. Then, with no copy an
 contacted). Finally a missing and a corrupt data folder: the page says what is wrong and Start
 stays disabled.
 
+Issue 14 (first): a first run with no data at the default window size (a neutral state, Download
+and Choose Folder, the preset, Start and the progress in view), an offline download (every mirror
+a local port that refuses connections: "No Internet Connection", Try Again, the per-mirror errors
+behind Details), and, with the data, a run at the default size (DIGITPAD_SCREENSHOT_DIR keeps
+its screenshot).
+
 Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
 DIGITPAD_SCREENSHOT_DIR (optional: keep a screenshot of the page after the full run there).
 """
@@ -22,6 +28,7 @@ import http.server
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -407,6 +414,7 @@ def download_session():
             tap.ok(m is not None and m.group(1) == "ok" and m.group(2).rstrip(":") == chosen,
                    "Choose Folder… loads the folder picked", s.log_text(mark)[-1500:])
 
+            s.wait_idle()  # the data card has its loaded layout: the bounds line is final
             mark = s.mark()
             click_train(s, "download")
             m = s.wait_for(r"train: data ok (\S+): 60000 train, 10000 test", timeout=120, since=mark)
@@ -439,11 +447,142 @@ def download_session():
         server.server_close()
 
 
+# --- issue 14: the first run, offline, the default window size --------------------------------
+
+DATA_STATE = r"train: data state (\w+): (.*) \| (.*) \| button (.*)$"
+
+
+def inside(outer, inner):
+    """Whether the rectangle inner (x, y, w, h) lies wholly inside outer."""
+    return (inner[0] >= outer[0] and inner[1] >= outer[1]
+            and inner[0] + inner[2] <= outer[0] + outer[2]
+            and inner[1] + inner[3] <= outer[1] + outer[3])
+
+
+def essentials_in_view(s, names):
+    """The names (of the layout log) that are not wholly inside the page's visible rectangle."""
+    lay = train_layout(s)
+    page = lay.get("page")
+    return [n for n in names if page is None or n not in lay or not inside(page, lay[n])]
+
+
+def first_run_session():
+    """Nothing anywhere, the window at its default size: a neutral first-run state with what
+    MNIST is, its size, Download and Choose Folder, all in view with the preset, Start and the
+    progress."""
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": ""}) as s:
+        s.wait_idle()
+        _, _, ww, wh = s.window_geometry()
+        open_train_tab(s)
+        m = s.wait_for(DATA_STATE.replace(r"(\w+)", "(missing|damaged|ok)"), timeout=30)
+        tap.ok(m is not None and m.group(1) == "missing" and m.group(2) == "Get the MNIST Digits"
+               and "11 MB" in m.group(3) and "checksum" in m.group(3)
+               and m.group(4) == "Download _MNIST",
+               "first run: a neutral 'Get the MNIST Digits' state, with its size and the check",
+               m.group(0) if m else s.log_text()[-1500:])
+        tap.ok(not s.find_all(r"data state (damaged|failed|offline)"),
+               "first run: no warning state")
+        s.wait_idle()
+        hidden = essentials_in_view(s, ["download", "choose", "preset", "start", "progress"])
+        tap.ok(not hidden, "at the default size (%dx%d) Download, Choose Folder, the preset, Start "
+               "and the progress are in view" % (ww, wh),
+               "not in view: %s; %s" % (hidden, s.find_all(r"train-bounds:.*$")[-1].group(0)))
+        tap.ok(start_disabled(s), "first run: Start is disabled")
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            s.screenshot(os.path.join(SHOTS, "train-first-run.png"))
+
+
+def refused_mirrors(n):
+    """n URLs on local ports where nothing listens: each connection is refused at once."""
+    urls = []
+    for _ in range(n):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        urls.append("http://127.0.0.1:%d/mnist/" % sock.getsockname()[1])
+        sock.close()
+    return " ".join(urls)
+
+
+def offline_session():
+    """Every mirror refuses the connection: the page says plainly that it is offline, offers
+    Try Again, keeps the per-mirror errors behind Details, and keeps nothing."""
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": "",
+                                     "DIGITPAD_MNIST_MIRRORS": refused_mirrors(3)}) as s:
+        s.wait_idle()
+        open_train_tab(s)
+        s.wait_for(r"train: data error: no MNIST in", timeout=30)
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "download")
+        m = s.wait_for(DATA_STATE.replace(r"(\w+)", "(offline|failed|ok)"), timeout=30, since=mark)
+        tap.ok(m is not None and m.group(1) == "offline" and m.group(2) == "No Internet Connection"
+               and "None of the 3 MNIST mirrors could be reached" in m.group(3),
+               "offline: 'No Internet Connection: none of the 3 MNIST mirrors could be reached'",
+               m.group(0) if m else s.log_text(mark)[-1500:])
+        tap.ok(m is not None and "127.0.0.1" not in m.group(3) and "refused" not in m.group(3),
+               "offline: no raw error in the message itself")
+        tap.ok(m is not None and m.group(4) == "_Try Again", "offline: the button says Try Again")
+        s.wait_idle()
+        lay = train_layout(s)
+        tap.ok("details" in lay, "offline: a Details expander is shown", str(lay))
+        if "details" in lay:
+            closed = lay["details"][3]
+            click_train(s, "details")
+            s.wait_idle()
+            opened = train_layout(s).get("details", (0, 0, 0, 0))[3]
+            tap.ok(opened > closed + 30, "offline: Details opens on the per-mirror errors "
+                   "(%d px -> %d px)" % (closed, opened))
+        tap.ok(start_disabled(s), "offline: Start is disabled")
+        mark = s.mark()
+        click_train(s, "download")
+        again = s.wait_for(r"train: download into", timeout=5, since=mark)
+        m = s.wait_for(DATA_STATE, timeout=30, since=mark)
+        tap.ok(again is not None and m is not None and m.group(1) == "offline",
+               "Try Again downloads again (and, still offline, says so again)",
+               s.log_text(mark)[-1500:])
+        d = s.find_all(r"train: download into (\S+)")
+        folder = d[-1].group(1) if d else None
+        left = os.listdir(folder) if folder and os.path.isdir(folder) else []
+        tap.ok(not left, "offline: nothing is left in the download folder", " ".join(left))
+
+
+def default_size_session():
+    """With the data there, at the default window size: the essentials are in view; Quick runs to
+    the end (docs/screenshot-train.png is this session's screenshot)."""
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": MNIST}) as s:
+        s.wait_idle()
+        open_train_tab(s)
+        m = s.wait_for(r"train: data (ok|error)", timeout=60)
+        s.wait_idle()
+        hidden = essentials_in_view(s, ["choose", "preset", "start", "progress"])
+        tap.ok(m is not None and m.group(1) == "ok" and not hidden,
+               "default size with the data: Choose Folder, the preset, Start and the progress "
+               "are in view", "not in view: %s" % hidden)
+        # the whole set: the "Training images" row is below the fold at this size
+        mark = s.mark()
+        click_train(s, "start")
+        end = wait_end(s, mark, 180)
+        tap.ok(end is not None and end.group(1) == "finished", "default size: Quick runs to the end")
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            s.xdo("mousemove", "1", "1")
+            s.wait_idle()
+            time.sleep(0.5)
+            s.screenshot(os.path.join(SHOTS, "train-default-size.png"))
+
+
 def main():
-    if not os.path.exists(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")):
-        tap.skip("the Train tab", "no MNIST copy (set DIGITPAD_MNIST_DIR)")
-        return tap.done()
     t0 = time.time()
+    # no data needed: the first run and an offline download
+    for session in (first_run_session, offline_session):
+        try:
+            session()
+        except Exception as e:  # a harness failure is a failed test, with its reason
+            tap.ok(False, "%s ran to its end" % session.__name__, repr(e))
+    if not os.path.exists(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")):
+        tap.skip("the Train tab with MNIST", "no MNIST copy (set DIGITPAD_MNIST_DIR)")
+        return tap.done()
     try:
         real_data_session()
     except Exception as e:  # a harness failure is a failed test, with its reason
@@ -453,6 +592,11 @@ def main():
         download_session()
     except Exception as e:
         tap.ok(False, "the download session ran to its end", repr(e))
+
+    try:
+        default_size_session()
+    except Exception as e:
+        tap.ok(False, "the default-size session ran to its end", repr(e))
 
     tmp = tempfile.mkdtemp(prefix="digitpad-train-test-")
     try:
