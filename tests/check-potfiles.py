@@ -23,24 +23,16 @@ def main():
                 with open(path, encoding="utf-8", errors="replace") as f:
                     if MARK.search(f.read()):
                         found.append(os.path.relpath(path, ROOT))
-    n = 0
-    failed = 0
     missing = sorted(set(found) - set(listed))
-    n += 1
-    ok = not missing
-    failed += not ok
-    print("%s %d - every file with translatable strings is in po/POTFILES.in" % ("ok" if ok else "not ok", n))
-    for m in missing:
-        print("# not listed: %s" % m)
     gone = [p for p in listed if not os.path.exists(os.path.join(ROOT, p))]
-    n += 1
-    ok = not gone
-    failed += not ok
-    print("%s %d - every file in po/POTFILES.in exists" % ("ok" if ok else "not ok", n))
-    for g in gone:
-        print("# no such file: %s" % g)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    checks = [("every file with translatable strings is in po/POTFILES.in", "not listed", missing),
+              ("every file in po/POTFILES.in exists", "no such file", gone)]
+    for n, (name, why, bad) in enumerate(checks, 1):
+        print("%s %d - %s" % ("not ok" if bad else "ok", n, name))
+        for path in bad:
+            print("# %s: %s" % (why, path))
+    print("1..%d" % len(checks))
+    return 1 if missing or gone else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,48 @@ dp_debug_enabled (void)
   return !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 }
 
+/* --- following a widget's frames ---------------------------------------------------------- */
+
+/* Calls func (clock, data) after every frame painted for widget, from its realize to its
+ * unrealize (a widget may be realized again, on another frame clock). */
+typedef struct
+{
+  GCallback func;
+  gpointer data;
+  GdkFrameClock *clock;
+  gulong after_paint_id;
+} FrameHook;
+
+static void
+frame_hook_detach (FrameHook *hook)
+{
+  if (hook->clock != NULL)
+    {
+      g_clear_signal_handler (&hook->after_paint_id, hook->clock);
+      g_clear_object (&hook->clock);
+    }
+}
+
+static void
+frame_hook_attach (FrameHook *hook, GtkWidget *widget)
+{
+  frame_hook_detach (hook);
+  hook->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  hook->after_paint_id = g_signal_connect (hook->clock, "after-paint", hook->func, hook->data);
+}
+
+static void
+frame_hook_init (FrameHook *hook, GtkWidget *widget, GCallback func, gpointer data,
+                 GCallback on_unrealize)
+{
+  hook->func = func;
+  hook->data = data;
+  g_signal_connect_swapped (widget, "realize", G_CALLBACK (frame_hook_attach), hook);
+  g_signal_connect (widget, "unrealize", on_unrealize, data);
+  if (gtk_widget_get_realized (widget))
+    frame_hook_attach (hook, widget);
+}
+
 /* --- the layout log ------------------------------------------------------------------------ */
 
 /* widget's origin in its window's surface: the root's coordinates plus the surface transform
@@ -56,8 +98,7 @@ typedef struct
   const char *prefix;
   DpDebugLayoutFunc func;
   gpointer user_data;
-  GdkFrameClock *clock;
-  gulong after_paint_id;
+  FrameHook hook;
   char *last;
 } LayoutWatch;
 
@@ -85,34 +126,15 @@ on_layout_after_paint_cb (GdkFrameClock *clock, LayoutWatch *watch)
 }
 
 static void
-layout_watch_detach (LayoutWatch *watch)
-{
-  if (watch->clock != NULL)
-    {
-      g_clear_signal_handler (&watch->after_paint_id, watch->clock);
-      g_clear_object (&watch->clock);
-    }
-}
-
-static void
-on_layout_realize_cb (GtkWidget *widget, LayoutWatch *watch)
-{
-  layout_watch_detach (watch);
-  watch->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
-  watch->after_paint_id = g_signal_connect (watch->clock, "after-paint",
-                                            G_CALLBACK (on_layout_after_paint_cb), watch);
-}
-
-static void
 on_layout_unrealize_cb (GtkWidget *widget, LayoutWatch *watch)
 {
-  layout_watch_detach (watch);
+  frame_hook_detach (&watch->hook);
 }
 
 static void
 layout_watch_free (LayoutWatch *watch)
 {
-  layout_watch_detach (watch);
+  frame_hook_detach (&watch->hook);
   g_free (watch->last);
   g_free (watch);
 }
@@ -139,18 +161,15 @@ dp_debug_watch_layout (GtkWidget *widget, const char *prefix, DpDebugLayoutFunc 
     g_object_set_data_full (G_OBJECT (widget), g_intern_string (key), watch,
                             (GDestroyNotify) layout_watch_free);
   }
-  g_signal_connect (widget, "realize", G_CALLBACK (on_layout_realize_cb), watch);
-  g_signal_connect (widget, "unrealize", G_CALLBACK (on_layout_unrealize_cb), watch);
-  if (gtk_widget_get_realized (widget))
-    on_layout_realize_cb (widget, watch);
+  frame_hook_init (&watch->hook, widget, G_CALLBACK (on_layout_after_paint_cb), watch,
+                   G_CALLBACK (on_layout_unrealize_cb));
 }
 
 /* --- the prediction timer ------------------------------------------------------------------ */
 
 struct _DpPredictionTimer
 {
-  GdkFrameClock *clock;
-  gulong after_paint_id;
+  FrameHook hook;
   gboolean pending;
   DpPrediction shown;
   gint64 t_shown; /* when the result was handed to the widgets */
@@ -182,37 +201,18 @@ on_timer_after_paint_cb (GdkFrameClock *clock, DpPredictionTimer *timer)
 }
 
 static void
-timer_detach (DpPredictionTimer *timer)
-{
-  if (timer->clock != NULL)
-    {
-      g_clear_signal_handler (&timer->after_paint_id, timer->clock);
-      g_clear_object (&timer->clock);
-    }
-}
-
-static void
-on_timer_realize_cb (GtkWidget *widget, DpPredictionTimer *timer)
-{
-  timer_detach (timer);
-  timer->clock = g_object_ref (gtk_widget_get_frame_clock (widget));
-  timer->after_paint_id = g_signal_connect (timer->clock, "after-paint",
-                                            G_CALLBACK (on_timer_after_paint_cb), timer);
-}
-
-static void
 on_timer_unrealize_cb (GtkWidget *widget, DpPredictionTimer *timer)
 {
   /* a result that will not be painted any more is logged without a redraw time */
   if (timer->pending)
     timer_log (timer, -1.0, -1);
-  timer_detach (timer);
+  frame_hook_detach (&timer->hook);
 }
 
 static void
 timer_free (DpPredictionTimer *timer)
 {
-  timer_detach (timer);
+  frame_hook_detach (&timer->hook);
   g_free (timer);
 }
 
@@ -226,10 +226,8 @@ dp_prediction_timer_new (GtkWidget *widget)
   timer = g_new0 (DpPredictionTimer, 1);
   g_object_set_data_full (G_OBJECT (widget), "dp-prediction-timer", timer,
                           (GDestroyNotify) timer_free);
-  g_signal_connect (widget, "realize", G_CALLBACK (on_timer_realize_cb), timer);
-  g_signal_connect (widget, "unrealize", G_CALLBACK (on_timer_unrealize_cb), timer);
-  if (gtk_widget_get_realized (widget))
-    on_timer_realize_cb (widget, timer);
+  frame_hook_init (&timer->hook, widget, G_CALLBACK (on_timer_after_paint_cb), timer,
+                   G_CALLBACK (on_timer_unrealize_cb));
   return timer;
 }
 
@@ -246,7 +244,7 @@ dp_prediction_timer_shown (DpPredictionTimer *timer, const DpPrediction *predict
   timer->t_shown = g_get_monotonic_time ();
   timer->pending = TRUE;
   /* without a frame clock (not yet realized) nothing will paint: log now */
-  if (timer->clock == NULL)
+  if (timer->hook.clock == NULL)
     timer_log (timer, -1.0, -1);
 }
 
