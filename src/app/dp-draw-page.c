@@ -80,7 +80,8 @@ struct _DpDrawPage
 
   guint live_timeout_id;
   gint64 last_live_us;
-  /* ink of the stroke under way, counted as its points arrive */
+  /* ink of the stroke under way, counted as its points arrive; ink_stroke: its number (1 …),
+   * 0 between strokes */
   guint ink_stroke, ink_points;
   double ink_length;
 };
@@ -218,31 +219,20 @@ want_prediction (DpDrawPage *self, Want why)
       return;
     }
 
-  switch (why)
+  if (why == WANT_DRAWING)
     {
-    case WANT_DRAWING:
-      /* not the pen-down dot; then at most every LIVE_INTERVAL_US */
-      if (ink_of_stroke_under_way (self) < LIVE_MIN_INK || self->live_timeout_id != 0)
-        return;
-      {
-        gint64 wait = LIVE_INTERVAL_US - (now - self->last_live_us);
-        /* rounded up to whole ms, so the period is never under LIVE_INTERVAL_US */
+      /* not the pen-down dot; then at most every LIVE_INTERVAL_US, rounded up to whole ms so
+       * that the period is never under it */
+      gint64 wait = LIVE_INTERVAL_US - (now - self->last_live_us);
+
+      if (ink_of_stroke_under_way (self) >= LIVE_MIN_INK && self->live_timeout_id == 0)
         self->live_timeout_id = g_timeout_add ((MAX (0, wait) + 999) / 1000, on_live_timeout_cb,
                                                self);
-      }
       return;
-    case WANT_MODEL_CHANGED:
-      /* a stroke under way is read when it ends */
-      if (dp_canvas_is_drawing (self->canvas))
-        return;
-      break;
-    case WANT_STROKE_END:
-    case WANT_UNDO:
-    case WANT_PREDICT:
-    case WANT_IMAGE:
-    default:
-      break;
     }
+  /* another model: a stroke under way is read when it ends */
+  if (why == WANT_MODEL_CHANGED && dp_canvas_is_drawing (self->canvas))
+    return;
   predict (self, why, now);
 }
 
@@ -281,6 +271,9 @@ static void
 on_canvas_stroke_finished_cb (DpCanvas *canvas, DpDrawPage *self)
 {
   g_debug ("stroke finished: strokes=%u", dp_strokes_get_n_strokes (dp_canvas_get_strokes (canvas)));
+  /* the next stroke counts its ink from nothing (even one drawn after an undo, at the same
+   * index) */
+  self->ink_stroke = 0;
   want_prediction (self, WANT_STROKE_END);
 }
 
