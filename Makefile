@@ -20,7 +20,7 @@ DEBS := build-essential pkg-config meson ninja-build \
         libopenblas-dev liblbfgs-dev zlib1g-dev libjson-glib-dev libsoup-3.0-dev \
         python3 xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core \
         adwaita-icon-theme hicolor-icon-theme fonts-cantarell fonts-dejavu-core \
-        desktop-file-utils appstream clang libclang-rt-14-dev llvm valgrind \
+        desktop-file-utils appstream gettext clang libclang-rt-14-dev llvm valgrind \
         python3-gi gir1.2-gtk-4.0
 
 .PHONY: all deps build run test bench fuzz asan clean

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cairo.h>
+
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
@@ -299,9 +301,9 @@ test_bad_header_length (void)
   memcpy (copy, &huge, 8);
   g_autoptr (GBytes) bad = g_bytes_new_take (copy, g_bytes_get_size (good));
   expect_bytes_fail (bad, "header length 1099511627776 goes beyond the end of the file", NULL);
-  /* a PNG is not a model either */
+  /* a PNG is not a model either, and says so (test_bad_image_as_model) */
   g_autoptr (GBytes) png = g_bytes_new ("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
-  expect_bytes_fail (png, "goes beyond the end of the file", NULL);
+  expect_bytes_fail (png, "this is a PNG image, not a model", NULL);
   parts_clear (&parts);
 }
 
@@ -935,6 +937,36 @@ test_theta_predicts_like_tutorial (void)
   dp_test_rmdir (dir);
 }
 
+/* issue 10 item 13: an image loaded as a model says what it is, not "header length 7279…" */
+static cairo_status_t
+append_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static void
+test_bad_image_as_model (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 28, 28);
+  g_autoptr (GByteArray) png = g_byte_array_new ();
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (cairo_surface_write_to_png_stream (surface, append_bytes, png), ==,
+                   CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  g_autoptr (GBytes) png_bytes = g_bytes_new (png->data, png->len);
+  g_assert_null (dp_model_load_bytes (png_bytes, "seven.png", &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_FORMAT);
+  g_assert_cmpstr (error->message, ==, "seven.png: this is a PNG image, not a model");
+  g_clear_error (&error);
+
+  g_autoptr (GBytes) jpeg_bytes = g_bytes_new_static (jpeg, sizeof jpeg);
+  g_assert_null (dp_model_load_bytes (jpeg_bytes, "seven.jpg", &error));
+  g_assert_cmpstr (error->message, ==, "seven.jpg: this is a JPEG image, not a model");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -958,6 +990,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/bad/paths", test_bad_paths);
   g_test_add_func ("/engine/model-file/save-refuses", test_save_refuses);
   g_test_add_func ("/engine/model-file/bad/too-large", test_bad_too_large);
+  g_test_add_func ("/engine/model-file/bad/image-as-model", test_bad_image_as_model);
   g_test_add_func ("/engine/theta/import", test_theta_import);
   g_test_add_func ("/engine/theta/export", test_theta_export);
   g_test_add_func ("/engine/theta/export-refuses", test_theta_export_refuses);

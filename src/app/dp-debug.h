@@ -1,17 +1,80 @@
-/* dp-debug.h: test scaffolding, out of the widgets it observes. The GUI tests run the app with
- * G_MESSAGES_DEBUG=Digitpad and read these g_debug lines; with debug messages dropped every
- * function here costs a check and returns. */
+/* dp-debug.h: the test scaffolding, in one place and out of the widgets it observes. The GUI
+ * tests (tests/gui) run the app with G_MESSAGES_DEBUG=Digitpad and read three kinds of g_debug
+ * lines: where the widgets are (a layout log, to click on them), how long a prediction took to
+ * reach the screen (a prediction timer), and how late the main loop ran (a stall probe). All of
+ * it costs nothing when debug messages are dropped. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
-/* --- the Train page --- */
+/* TRUE when this program's debug lines are printed (G_MESSAGES_DEBUG names our domain) */
+gboolean dp_debug_enabled (void);
 
-/* Logs "train-bounds: page=x,y,w,h preset=… cell49=x,y" (window coordinates) after each frame
- * in which any of it changed, while page is mapped. The widgets are found by their names
- * (gtk_widget_set_name, the `name` property in the .ui files): see dp-debug.c. */
+/* --- the layout log ------------------------------------------------------------------------ */
+
+/* Appends " NAME=X,Y,W,H" for widget in the window's surface coordinates (what xdotool's
+ * window geometry adds to); nothing when widget is not mapped. */
+void dp_debug_append_bounds (GString *line, const char *name, GtkWidget *widget);
+/* Appends " NAME=X,Y" for point (in widget's coordinates), likewise. */
+void dp_debug_append_point  (GString *line, const char *name, GtkWidget *widget,
+                             const graphene_point_t *point);
+
+/* Builds the layout line of widget: appends " NAME=…" items to line. */
+typedef void (*DpDebugLayoutFunc) (GtkWidget *widget, GString *line, gpointer user_data);
+
+/* After every painted frame while widget is mapped, func builds a line, logged as
+ * "PREFIX<line>" when it differs from the last one. Does nothing when debug lines are off.
+ * Stops with the widget. */
+void dp_debug_watch_layout (GtkWidget         *widget,
+                            const char        *prefix, /* static string */
+                            DpDebugLayoutFunc  func,
+                            gpointer           user_data);
+
+/* --- the prediction timer ------------------------------------------------------------------ */
+
+/* One prediction, from what asked for it to its result on screen. */
+typedef struct
+{
+  const char *trigger; /* static string: drawing, stroke-end, undo, predict, image … */
+  gint64 t_trigger;    /* g_get_monotonic_time() when it was asked for */
+  double preprocess_ms, inference_ms;
+  int digit, runner_up;
+  float confidence, runner_up_p;
+  gboolean unsure;
+  guint n_strokes;
+} DpPrediction;
+
+typedef struct _DpPredictionTimer DpPredictionTimer;
+
+/* Follows widget's frame clock: a result handed over with dp_prediction_timer_shown() is logged
+ * ("prediction #N: digit=… trigger=… total_ms=…") after the next frame is painted, so total_ms
+ * is the time to the screen. Freed with the widget. */
+DpPredictionTimer *dp_prediction_timer_new   (GtkWidget *widget);
+void               dp_prediction_timer_shown (DpPredictionTimer  *timer,
+                                              const DpPrediction *prediction);
+
+/* --- the stall probe ----------------------------------------------------------------------- */
+
+/* A timeout of tick_ms on context that measures how late it runs: the main loop's stalls. */
+typedef struct _DpStallProbe DpStallProbe;
+
+typedef struct
+{
+  double p50, p99, max; /* ms late */
+  guint n;              /* ticks */
+} DpStallStats;
+
+DpStallProbe *dp_stall_probe_start (GMainContext *context, guint tick_ms);
+/* Stops and frees the probe; stats of all ticks (zeros when none). */
+void          dp_stall_probe_stop  (DpStallProbe *probe, DpStallStats *stats);
+
+/* --- the Train page ------------------------------------------------------------------------ */
+
+/* Logs "train-bounds: page=x,y,w,h preset=… cell49=x,y" after each frame in which any of it
+ * changed, while page is mapped. The widgets are found by their names (gtk_widget_set_name, the
+ * `name` property in the .ui files): see dp-debug.c. */
 void dp_debug_train_layout_watch (GtkWidget *page);
 
 G_END_DECLS

@@ -130,8 +130,8 @@ dp_train_results_use_model (DpTrainResults *self)
   g_debug ("train: using the trained model %s (%.2f %%)", shape,
            100 * self->result->metrics.accuracy);
   /* the application takes a copy of its own: the result stays here for saving */
-  dp_application_set_model (DP_APPLICATION (app), dp_network_copy (self->result->network), title,
-                            NULL);
+  dp_model_store_set_model (dp_application_get_model_store (DP_APPLICATION (app)),
+                            dp_network_copy (self->result->network), title, NULL);
   set_file_status (self, _("The Draw tab now uses this model."), FALSE);
 }
 

@@ -8,9 +8,11 @@
  * UI, and a slow frame merges many updates into one. The finished network, with its test-set
  * evaluation (done on the worker too), comes back through g_task_return_pointer().
  *
- * While a run is in flight a 10 ms timer on the main context records how late it fires: the
- * main loop's stalls, reported (p50/p99/max) with g_debug when the run ends. */
+ * While a run is in flight a 10 ms stall probe (dp-debug.c) on the main context records how late
+ * it fires: the main loop's stalls, reported (p50/p99/max) with g_debug when the run ends. */
 #include "dp-trainer.h"
+
+#include "dp-debug.h"
 
 #include "engine/network.h"
 
@@ -122,11 +124,8 @@ struct _DpTrainer
   GApplication *held_app;    /* held while a run is in flight, so the main loop outlives it */
 
   /* stall measurement, main thread only */
-  GSource *stall_timer;
-  gint64 stall_last;
-  GArray *stalls;            /* of double, ms late per tick */
-  double stall_p50, stall_p99, stall_max;
-  guint stall_n;
+  DpStallProbe *stall_probe; /* while a run is in flight */
+  DpStallStats stalls;       /* of the last run */
 };
 
 G_DEFINE_FINAL_TYPE (DpTrainer, dp_trainer, G_TYPE_OBJECT)
@@ -271,69 +270,26 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 
 /* ---- stall measurement ---- */
 
-static gboolean
-stall_tick_cb (gpointer user_data)
-{
-  DpTrainer *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  /* a GLib timeout is due STALL_TICK_MS after its last dispatch; anything more is a stall */
-  double late = (now - self->stall_last) / 1000.0 - STALL_TICK_MS;
-  g_array_append_val (self->stalls, (double) { MAX (0.0, late) });
-  self->stall_last = now;
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-stall_start (DpTrainer *self)
-{
-  g_array_set_size (self->stalls, 0);
-  self->stall_last = g_get_monotonic_time ();
-  self->stall_timer = g_timeout_source_new (STALL_TICK_MS);
-  g_source_set_callback (self->stall_timer, stall_tick_cb, self, NULL);
-  g_source_set_static_name (self->stall_timer, "[digitpad] main-loop stall probe");
-  g_source_attach (self->stall_timer, self->context);
-}
-
-static int
-compare_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 static void
 stall_stop (DpTrainer *self)
 {
-  if (self->stall_timer == NULL)
+  if (self->stall_probe == NULL)
     return;
-  g_source_destroy (self->stall_timer);
-  g_clear_pointer (&self->stall_timer, g_source_unref);
-
-  guint n = self->stalls->len;
-  self->stall_n = n;
-  if (n == 0)
-    {
-      self->stall_p50 = self->stall_p99 = self->stall_max = 0;
-      return;
-    }
-  g_array_sort (self->stalls, compare_double);
-  double *v = (double *) self->stalls->data;
-  self->stall_p50 = v[(n - 1) / 2];
-  self->stall_p99 = v[(guint) ((n - 1) * 0.99)];
-  self->stall_max = v[n - 1];
-  g_debug ("train: main-loop stall p50 %.2f ms p99 %.2f ms max %.2f ms (%u ticks of %d ms)",
-           self->stall_p50, self->stall_p99, self->stall_max, n, STALL_TICK_MS);
+  dp_stall_probe_stop (g_steal_pointer (&self->stall_probe), &self->stalls);
+  if (self->stalls.n > 0)
+    g_debug ("train: main-loop stall p50 %.2f ms p99 %.2f ms max %.2f ms (%u ticks of %d ms)",
+             self->stalls.p50, self->stalls.p99, self->stalls.max, self->stalls.n, STALL_TICK_MS);
 }
 
 gboolean
 dp_trainer_get_stall_stats (DpTrainer *self, double *p50, double *p99, double *max, guint *n)
 {
   g_return_val_if_fail (DP_IS_TRAINER (self), FALSE);
-  if (p50) *p50 = self->stall_p50;
-  if (p99) *p99 = self->stall_p99;
-  if (max) *max = self->stall_max;
-  if (n) *n = self->stall_n;
-  return self->stall_n > 0;
+  if (p50) *p50 = self->stalls.p50;
+  if (p99) *p99 = self->stalls.p99;
+  if (max) *max = self->stalls.max;
+  if (n) *n = self->stalls.n;
+  return self->stalls.n > 0;
 }
 
 /* ---- runs ---- */
@@ -408,7 +364,7 @@ dp_trainer_run_async (DpTrainer *self, const DpTrainConfig *config, DpMnistData 
   self->cancellable = g_cancellable_new ();
   self->worker_busy = TRUE;
   set_running (self, TRUE);
-  stall_start (self);
+  self->stall_probe = dp_stall_probe_start (self->context, STALL_TICK_MS);
   /* Quitting mid-run closes the window at once (its dispose stops the worker), but the run's
    * completion still has to be dispatched, freeing its network and task: the hold keeps the
    * main loop turning until then. */
@@ -485,7 +441,6 @@ dp_trainer_finalize (GObject *object)
 {
   DpTrainer *self = DP_TRAINER (object);
   g_array_unref (self->events);
-  g_array_unref (self->stalls);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->worker_cond);
   g_main_context_unref (self->context);
@@ -531,7 +486,6 @@ dp_trainer_init (DpTrainer *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->worker_cond);
   self->events = g_array_new (FALSE, FALSE, sizeof (Event));
-  self->stalls = g_array_new (FALSE, FALSE, sizeof (double));
   self->context = g_main_context_ref_thread_default ();
 }
 

@@ -1,6 +1,7 @@
 /* main.c: starts DpApplication. Everything else lives in dp-application.c and the widgets. */
 #include <cblas.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "dp-application.h"
 
@@ -12,6 +13,11 @@ main (int argc, char *argv[])
   /* every log line on stderr, debug included (GLib sends debug to stdout by default): one
    * stream to read for users reporting a bug and for the GUI tests */
   g_log_writer_default_set_use_stderr (TRUE);
+  /* the translations (po/), installed under LOCALEDIR; templates use the default domain */
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   g_set_application_name ("Digitpad");
   /* OpenBLAS's thread count is process-wide and unsafe to resize while the UI thread is inside
    * a BLAS call (predicting as the user draws). Set it once here to the count the Train page

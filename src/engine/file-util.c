@@ -86,3 +86,20 @@ dp_file_read_all (const char *path, const char *what, gsize max_bytes, GError **
   g_byte_array_unref (buf);
   return NULL;
 }
+
+/* draw: a local stand-in until `rel`'s atomic-save helper lands here; the lead merges the two */
+gboolean
+dp_file_save_atomic (const char *path, const void *data, gsize len, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  /* CONSISTENT: a temp file beside path, fsync, rename; a crash or a full disk leaves the old
+   * file or the new one, never a truncated one */
+  if (g_file_set_contents_full (path, data, (gssize) len,
+                                G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                0644, &local))
+    return TRUE;
+  g_autofree char *name = g_filename_display_name (path);
+  g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save: %s", name, local->message);
+  return FALSE;
+}

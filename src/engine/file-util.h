@@ -18,4 +18,8 @@ int     dp_file_open     (const char *path, const char *name, const char *what, 
  * end rather than trusting st_size, so pipes and /proc files work too. */
 GBytes *dp_file_read_all (const char *path, const char *what, gsize max_bytes, GError **error);
 
+/* Writes len bytes to path atomically: the old file (if any) stays whole until the new one is
+ * complete on disk. (draw's stand-in; `rel` writes the engine's real helper.) */
+gboolean dp_file_save_atomic (const char *path, const void *data, gsize len, GError **error);
+
 G_END_DECLS

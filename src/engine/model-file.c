@@ -352,6 +352,11 @@ dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
   const guint8 *file = g_bytes_get_data (bytes, &size);
   if (size == 0)
     return fail (error, name, "empty file"), NULL;
+  /* draw (issue 10 item 13): an image picked by mistake says so, not "header length 7279…" */
+  if (size >= 8 && memcmp (file, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return fail (error, name, "this is a PNG image, not a model"), NULL;
+  if (size >= 3 && memcmp (file, "\xff\xd8\xff", 3) == 0)
+    return fail (error, name, "this is a JPEG image, not a model"), NULL;
   if (size < 8)
     return fail (error, name, "too short for a safetensors model (%" G_GSIZE_FORMAT " bytes)",
                  size), NULL;
