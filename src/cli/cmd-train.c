@@ -338,24 +338,16 @@ on_sigterm_cb (gpointer user_data)
   return on_signal_cb (user_data, SIGTERM);
 }
 
-/* Fails early, before minutes of training, when the model could not be saved anyway. */
+/* Fails early, before minutes of training, when the model could not be saved anyway: the
+ * same checks dp_model_save makes (a FIFO, a device, a directory, a write-protected file, "",
+ * a missing or read-only folder). */
 static gboolean
 check_out_path (const char *out)
 {
-  g_autofree char *dir = g_path_get_dirname (out);
-  if (g_file_test (out, G_FILE_TEST_IS_DIR))
+  g_autoptr (GError) error = NULL;
+  if (!dp_file_check_output (out, "the model", NULL, &error))
     {
-      dp_cli_error ("%s: is a directory; --out takes a file name", out);
-      return FALSE;
-    }
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      dp_cli_error ("%s: the directory %s does not exist", out, dir);
-      return FALSE;
-    }
-  if (access (dir, W_OK) != 0)
-    {
-      dp_cli_error ("%s: the directory %s is not writable", out, dir);
+      dp_cli_file_error (out, error);
       return FALSE;
     }
   return TRUE;

@@ -219,17 +219,8 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
                    G_GSIZE_FORMAT " MiB", name, len >> 20, DP_MODEL_MAX_BYTES >> 20);
       return FALSE;
     }
-  g_autoptr (GError) local = NULL;
-  /* CONSISTENT: temp file beside path, fsync, rename; a crash leaves the old file or the new */
-  if (!g_file_set_contents_full (path, data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save the model: %s", name,
-                   local->message);
-      return FALSE;
-    }
-  return TRUE;
+  /* a temporary file beside path, fsync, rename: a crash leaves the old file or the new */
+  return dp_file_save_atomic (path, data, len, "the model", error);
 }
 
 /* ---------- reading ---------- */

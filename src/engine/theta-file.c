@@ -6,7 +6,11 @@
  *
  * Import reads what numpy.loadtxt reads (blank lines and '#' comments skipped) and names the file,
  * the line and the problem for anything else. Export writes %.18e like numpy's default, which
- * holds every float exactly, so export → import gives back the same weights bit for bit. */
+ * holds every float exactly, so export → import gives back the same weights bit for bit.
+ *
+ * The two files are one model: export replaces them together (dp_save_file_commit_pair) and
+ * heads each with the same comment "# digitpad-pair ID" (numpy.loadtxt skips it), so that import
+ * refuses two files of different exports even when their shapes agree. */
 #include "engine/model-file.h"
 
 #include <errno.h>
@@ -21,12 +25,17 @@ typedef struct
 {
   int rows, cols;
   GArray *values; /* (rows, cols) double, as numpy reads them */
+  char *pair_id;  /* from a "# digitpad-pair ID" comment, or NULL */
 } Matrix;
+
+#define PAIR_COMMENT "# digitpad-pair "
+
 
 static void
 matrix_clear (Matrix *m)
 {
   g_clear_pointer (&m->values, g_array_unref);
+  g_clear_pointer (&m->pair_id, g_free);
 }
 
 /* Parses a whole numpy savetxt file. Errors name the file and the line (1-based). */
@@ -39,6 +48,7 @@ matrix_read (const char *path, Matrix *m, GError **error)
 
   m->rows = m->cols = 0;
   m->values = NULL;
+  m->pair_id = NULL;
   /* numpy's %.18e text of a 784-1000-10 network is 20 MB; a bigger file is not read into memory */
   g_autoptr (GBytes) bytes = dp_file_read_all (path, "a Theta text file", 256u << 20, error);
   if (bytes == NULL)
@@ -62,6 +72,9 @@ matrix_read (const char *path, Matrix *m, GError **error)
       if (next != NULL)
         *next++ = '\0';
       char *hash = strchr (line, '#');
+      if (hash != NULL && m->pair_id == NULL && g_str_has_prefix (hash, PAIR_COMMENT))
+        m->pair_id = g_strndup (hash + strlen (PAIR_COMMENT),
+                                strcspn (hash + strlen (PAIR_COMMENT), " \t\r"));
       if (hash != NULL)
         *hash = '\0';
 
@@ -139,6 +152,9 @@ dp_theta_import (const char *theta1_path, const char *theta2_path, GError **erro
   Matrix t1 = { 0 }, t2 = { 0 };
   DpNetwork *net = NULL;
 
+  /* an export of this pair killed after its commit point is finished first */
+  if (!dp_file_recover_pair (theta1_path, error))
+    goto out;
   if (!matrix_read (theta1_path, &t1, error))
     goto out;
   if (t1.cols != DP_INPUT_SIZE + 1)
@@ -157,6 +173,14 @@ dp_theta_import (const char *theta1_path, const char *theta2_path, GError **erro
                    "%s: found %d×%d, expected %d×%d (%d digits × a bias column + the %d hidden "
                    "units of %s)",
                    name2, t2.rows, t2.cols, DP_N_CLASSES, h + 1, DP_N_CLASSES, h, name1);
+      goto out;
+    }
+  if (t1.pair_id != NULL && t2.pair_id != NULL && strcmp (t1.pair_id, t2.pair_id) != 0)
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT,
+                   "%s and %s come from two different exports (pair %s and pair %s): the "
+                   "weights do not belong together; export the model again", name1, name2,
+                   t1.pair_id, t2.pair_id);
       goto out;
     }
 
@@ -195,11 +219,17 @@ out:
   return net;
 }
 
-/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row */
-static gboolean
-write_matrix (const char *path, const float *W, const float *b, int out, int in, GError **error)
+/* one numpy savetxt file: the pair comment, then rows of "%.18e" joined by spaces, "\n" after
+ * each row; written to a temporary file beside path */
+static DpSaveFile *
+write_matrix (const char *path, const char *pair_id, const float *W, const float *b, int out,
+              int in, GError **error)
 {
+  g_autoptr (DpSaveFile) save = dp_save_file_begin (path, "the weights", error);
+  if (save == NULL)
+    return NULL;
   GString *s = g_string_sized_new ((gsize) out * (in + 1) * 25);
+  g_string_append_printf (s, PAIR_COMMENT "%s\n", pair_id);
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   for (int o = 0; o < out; o++)
     {
@@ -213,18 +243,9 @@ write_matrix (const char *path, const float *W, const float *b, int out, int in,
         }
       g_string_append_c (s, '\n');
     }
-  g_autoptr (GError) local = NULL;
-  gboolean ok = g_file_set_contents_full (path, s->str, (gssize) s->len,
-                                          G_FILE_SET_CONTENTS_CONSISTENT
-                                            | G_FILE_SET_CONTENTS_DURABLE,
-                                          0644, &local);
+  gboolean ok = dp_save_file_write (save, s->str, s->len, error);
   g_string_free (s, TRUE);
-  if (!ok)
-    {
-      g_autofree char *name = g_filename_display_name (path);
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot write: %s", name, local->message);
-    }
-  return ok;
+  return ok ? g_steal_pointer (&save) : NULL;
 }
 
 gboolean
@@ -245,6 +266,13 @@ dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
       return FALSE;
     }
   g_autofree char *dir_name = g_filename_display_name (dir);
+  if (*dir == '\0')
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "\"\": an empty folder name; give the folder to write Theta1.txt and "
+                   "Theta2.txt in");
+      return FALSE;
+    }
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       int e = errno;
@@ -254,8 +282,22 @@ dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
     }
   g_autofree char *p1 = g_build_filename (dir, "Theta1.txt", NULL);
   g_autofree char *p2 = g_build_filename (dir, "Theta2.txt", NULL);
-  return write_matrix (p1, dp_network_weights (net, 0), dp_network_bias (net, 0), net->sizes[1],
-                       net->sizes[0], error)
-         && write_matrix (p2, dp_network_weights (net, 1), dp_network_bias (net, 1),
-                          net->sizes[2], net->sizes[1], error);
+  /* both paths checked before anything is written; an earlier export killed midway finished */
+  if (!dp_file_check_output (p1, "the weights", NULL, error)
+      || !dp_file_check_output (p2, "the weights", NULL, error)
+      || !dp_file_recover_pair (p1, error))
+    return FALSE;
+  char pair_id[17];
+  g_snprintf (pair_id, sizeof pair_id, "%08x%08x", g_random_int (), g_random_int ());
+  g_autoptr (DpSaveFile) a = write_matrix (p1, pair_id, dp_network_weights (net, 0),
+                                           dp_network_bias (net, 0), net->sizes[1],
+                                           net->sizes[0], error);
+  if (a == NULL)
+    return FALSE;
+  g_autoptr (DpSaveFile) b = write_matrix (p2, pair_id, dp_network_weights (net, 1),
+                                           dp_network_bias (net, 1), net->sizes[2],
+                                           net->sizes[1], error);
+  if (b == NULL)
+    return FALSE;
+  return dp_save_file_commit_pair (g_steal_pointer (&a), g_steal_pointer (&b), error);
 }
