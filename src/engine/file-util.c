@@ -149,14 +149,15 @@ dp_file_check_output (const char *path, const char *what, char **target, GError 
   if (*path == '\0')
     {
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
-                   "\"\": an empty file name; give the file to write %s to", what);
+                   "\"\": cannot save %s: the file name is empty", what);
       return FALSE;
     }
   g_autofree char *name = g_filename_display_name (path);
   g_autofree char *real = resolve_links (path);
   if (real == NULL)
     {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: too many levels of symbolic links", name);
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save %s: too many levels of symbolic "
+                   "links", name, what);
       return FALSE;
     }
   g_autofree char *real_name = g_filename_display_name (real);
@@ -169,24 +170,25 @@ dp_file_check_output (const char *path, const char *what, char **target, GError 
       if (!S_ISREG (st.st_mode))
         {
           g_set_error (error, DP_ERROR, DP_ERROR_IO,
-                       "%s: is %s, not a file for %s; it is not replaced: give a file name",
-                       shown, file_kind (st.st_mode), what);
+                       "%s: cannot save %s: it is %s, not a file; it is left as it is: give a "
+                       "file name", shown, what, file_kind (st.st_mode));
           return FALSE;
         }
       /* no write bit: the user protected it, and root's rename would ignore that */
       if ((st.st_mode & 0222) == 0 || access (real, W_OK) != 0)
         {
           g_set_error (error, DP_ERROR, DP_ERROR_IO,
-                       "%s: is write-protected (mode %04o); it is kept as it is: make it "
-                       "writable (chmod u+w) or give another file name", shown,
-                       (unsigned) (st.st_mode & 07777));
+                       "%s: cannot save %s: the file is write-protected (mode %04o) and is "
+                       "kept as it is: make it writable (chmod u+w) or give another file name",
+                       shown, what, (unsigned) (st.st_mode & 07777));
           return FALSE;
         }
     }
   else if (errno != ENOENT)
     {
       int e = errno;
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: %s", shown, g_strerror (e));
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save %s: %s", shown, what,
+                   g_strerror (e));
       return FALSE;
     }
 
@@ -195,15 +197,15 @@ dp_file_check_output (const char *path, const char *what, char **target, GError 
   struct stat dst;
   if (stat (dir, &dst) != 0 || !S_ISDIR (dst.st_mode))
     {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: the folder %s does not exist", shown,
-                   dir_name);
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save %s: the folder %s does not exist",
+                   shown, what, dir_name);
       return FALSE;
     }
   if (access (dir, W_OK | X_OK) != 0)
     {
       int e = errno;
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot write in the folder %s: %s", shown,
-                   dir_name, g_strerror (e));
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save %s: cannot write in the folder %s: %s",
+                   shown, what, dir_name, g_strerror (e));
       return FALSE;
     }
   if (target != NULL)

@@ -9,7 +9,7 @@
  * holds every float exactly, so export → import gives back the same weights bit for bit.
  *
  * The two files are one model: export replaces them together (dp_save_file_commit_pair) and
- * heads each with the same comment "# digitpad-pair ID" (numpy.loadtxt skips it), so that import
+ * ends each with the same comment "# digitpad-pair ID" (numpy.loadtxt skips it), so that import
  * refuses two files of different exports even when their shapes agree. */
 #include "engine/model-file.h"
 
@@ -219,8 +219,8 @@ out:
   return net;
 }
 
-/* one numpy savetxt file: the pair comment, then rows of "%.18e" joined by spaces, "\n" after
- * each row; written to a temporary file beside path */
+/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row, then the pair
+ * comment (as savetxt's footer); written to a temporary file beside path */
 static DpSaveFile *
 write_matrix (const char *path, const char *pair_id, const float *W, const float *b, int out,
               int in, GError **error)
@@ -229,7 +229,6 @@ write_matrix (const char *path, const char *pair_id, const float *W, const float
   if (save == NULL)
     return NULL;
   GString *s = g_string_sized_new ((gsize) out * (in + 1) * 25);
-  g_string_append_printf (s, PAIR_COMMENT "%s\n", pair_id);
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   for (int o = 0; o < out; o++)
     {
@@ -243,6 +242,7 @@ write_matrix (const char *path, const char *pair_id, const float *W, const float
         }
       g_string_append_c (s, '\n');
     }
+  g_string_append_printf (s, PAIR_COMMENT "%s\n", pair_id);
   gboolean ok = dp_save_file_write (save, s->str, s->len, error);
   g_string_free (s, TRUE);
   return ok ? g_steal_pointer (&save) : NULL;
