@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cairo.h>
@@ -987,11 +988,22 @@ dp_preprocess_load_image (const char *path, int max_side, GError **error)
   g_autoptr (GBytes) bytes = NULL;
   if (format == NULL)
     {
-      bytes = dp_file_read_all (path, "an image", 64, NULL);
+      /* the first bytes say what it is when gdk-pixbuf cannot */
+      guint8 head[16] = { 0 };
       gsize len = 0;
-      const guint8 *head = bytes ? g_bytes_get_data (bytes, &len) : NULL;
-      const char *other = head ? unsupported_format (head, len) : NULL;
-      if (other != NULL)
+      FILE *f = g_fopen (path, "rb");
+      if (f != NULL)
+        {
+          len = fread (head, 1, sizeof head, f);
+          fclose (f);
+        }
+      const char *other = unsupported_format (head, len);
+      gboolean png = len >= 8 && memcmp (head, "\x89PNG\r\n\x1a\n", 8) == 0;
+      gboolean jpeg = len >= 3 && memcmp (head, "\xff\xd8\xff", 3) == 0;
+      if (png || jpeg)
+        g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: truncated or damaged image (a %s "
+                     "whose header is cut short or damaged)", name, png ? "PNG" : "JPEG");
+      else if (other != NULL)
         g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: %s images are not supported; "
                      "convert it to PNG or JPEG", name, other);
       else
