@@ -351,10 +351,10 @@ dp_window_open_image (DpWindow *self, GFile *file)
       dp_window_show_error (self, _("Could not read the image"), error->message);
       return;
     }
-  /* for the pad: at most 1024 px, never decoded at full size. The network's input was read,
-   * but an image the pad cannot show would be a prediction of nothing visible: the drawing
-   * stays, and the user hears why. */
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, 1024, 1024, TRUE, &error);
+  /* for the pad: at most 1024 px, never decoded at full size, upright as the network read it.
+   * The network's input was read, but an image the pad cannot show would be a prediction of
+   * nothing visible: the drawing stays, and the user hears why. */
+  pixbuf = dp_preprocess_load_image (path, 1024, &error);
   if (pixbuf == NULL)
     {
       g_debug ("image not shown: %s", error->message);
