@@ -8,9 +8,9 @@
  * the line and the problem for anything else. Export writes %.18e like numpy's default, which
  * holds every float exactly, so export → import gives back the same weights bit for bit.
  *
- * The two files are one model: export replaces them together (dp_save_file_commit_pair) and
- * ends each with the same comment "# digitpad-pair ID" (numpy.loadtxt skips it), so that import
- * refuses two files of different exports even when their shapes agree. */
+ * The two files are one model: export replaces them together (dp_save_file_commit_pair), and
+ * import first finishes an export that was killed after its commit point. The files themselves
+ * stay plain numbers, as the tutorial's readers expect. */
 #include "engine/model-file.h"
 
 #include <errno.h>
@@ -25,17 +25,13 @@ typedef struct
 {
   int rows, cols;
   GArray *values; /* (rows, cols) double, as numpy reads them */
-  char *pair_id;  /* from a "# digitpad-pair ID" comment, or NULL */
 } Matrix;
-
-#define PAIR_COMMENT "# digitpad-pair "
 
 
 static void
 matrix_clear (Matrix *m)
 {
   g_clear_pointer (&m->values, g_array_unref);
-  g_clear_pointer (&m->pair_id, g_free);
 }
 
 /* Parses a whole numpy savetxt file. Errors name the file and the line (1-based). */
@@ -48,7 +44,6 @@ matrix_read (const char *path, Matrix *m, GError **error)
 
   m->rows = m->cols = 0;
   m->values = NULL;
-  m->pair_id = NULL;
   /* numpy's %.18e text of a 784-1000-10 network is 20 MB; a bigger file is not read into memory */
   g_autoptr (GBytes) bytes = dp_file_read_all (path, "a Theta text file", 256u << 20, error);
   if (bytes == NULL)
@@ -72,9 +67,6 @@ matrix_read (const char *path, Matrix *m, GError **error)
       if (next != NULL)
         *next++ = '\0';
       char *hash = strchr (line, '#');
-      if (hash != NULL && m->pair_id == NULL && g_str_has_prefix (hash, PAIR_COMMENT))
-        m->pair_id = g_strndup (hash + strlen (PAIR_COMMENT),
-                                strcspn (hash + strlen (PAIR_COMMENT), " \t\r"));
       if (hash != NULL)
         *hash = '\0';
 
@@ -175,14 +167,6 @@ dp_theta_import (const char *theta1_path, const char *theta2_path, GError **erro
                    name2, t2.rows, t2.cols, DP_N_CLASSES, h + 1, DP_N_CLASSES, h, name1);
       goto out;
     }
-  if (t1.pair_id != NULL && t2.pair_id != NULL && strcmp (t1.pair_id, t2.pair_id) != 0)
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_FORMAT,
-                   "%s and %s come from two different exports (pair %s and pair %s): the "
-                   "weights do not belong together; export the model again", name1, name2,
-                   t1.pair_id, t2.pair_id);
-      goto out;
-    }
 
   const int sizes[3] = { DP_INPUT_SIZE, h, DP_N_CLASSES };
   net = dp_network_new (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE);
@@ -219,10 +203,10 @@ out:
   return net;
 }
 
-/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row, then the pair
- * comment (as savetxt's footer); written to a temporary file beside path */
+/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row; written to a
+ * temporary file beside path */
 static DpSaveFile *
-write_matrix (const char *path, const char *pair_id, const float *W, const float *b, int out,
+write_matrix (const char *path, const float *W, const float *b, int out,
               int in, GError **error)
 {
   g_autoptr (DpSaveFile) save = dp_save_file_begin (path, "the weights", error);
@@ -242,7 +226,6 @@ write_matrix (const char *path, const char *pair_id, const float *W, const float
         }
       g_string_append_c (s, '\n');
     }
-  g_string_append_printf (s, PAIR_COMMENT "%s\n", pair_id);
   gboolean ok = dp_save_file_write (save, s->str, s->len, error);
   g_string_free (s, TRUE);
   return ok ? g_steal_pointer (&save) : NULL;
@@ -287,14 +270,12 @@ dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
       || !dp_file_check_output (p2, "the weights", NULL, error)
       || !dp_file_recover_pair (p1, error))
     return FALSE;
-  char pair_id[17];
-  g_snprintf (pair_id, sizeof pair_id, "%08x%08x", g_random_int (), g_random_int ());
-  g_autoptr (DpSaveFile) a = write_matrix (p1, pair_id, dp_network_weights (net, 0),
+  g_autoptr (DpSaveFile) a = write_matrix (p1, dp_network_weights (net, 0),
                                            dp_network_bias (net, 0), net->sizes[1],
                                            net->sizes[0], error);
   if (a == NULL)
     return FALSE;
-  g_autoptr (DpSaveFile) b = write_matrix (p2, pair_id, dp_network_weights (net, 1),
+  g_autoptr (DpSaveFile) b = write_matrix (p2, dp_network_weights (net, 1),
                                            dp_network_bias (net, 1), net->sizes[2],
                                            net->sizes[1], error);
   if (b == NULL)
