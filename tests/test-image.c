@@ -78,20 +78,23 @@ typedef enum
   PHOTO_DARK_RULED,  /* dark rules, as dark as pencil */
   PHOTO_GRAPH,       /* graph paper */
   PHOTO_NOISE,       /* grain */
+  PHOTO_TIGHT,       /* cropped to the digit: its longer side touches the image's edges */
   N_PHOTOS
 } Photo;
 
 static const char *const photo_names[N_PHOTOS] = {
   "clean", "shadow", "vignette", "frame", "edge lines", "page edge", "ruled", "dark ruled",
-  "graph", "noise",
+  "graph", "noise", "tight crop",
 };
 
-/* a side×side gray photo of a dark digit on paper (the digit 55 % of the side, centred) */
+/* a side×side gray photo of a dark digit on paper (the digit 55 % of the side, centred, or
+ * touching the edges for a tight crop) */
 static guint8 *
 photo (const float *ink, Photo kind, int side, guint seed)
 {
   guint8 *gray = g_malloc ((gsize) side * side);
-  double box = side * 0.55, o = (side - box) / 2;
+  /* the fixture's ink is 20 px of 28 on its longer side */
+  double box = kind == PHOTO_TIGHT ? side * 28.0 / 20.0 : side * 0.55, o = (side - box) / 2;
   DpRng rng;
   dp_rng_init (&rng, seed);
   for (int y = 0; y < side; y++)

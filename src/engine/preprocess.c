@@ -31,6 +31,7 @@
 #define MIN_SIDE  8      /* an image smaller than this on both sides is too small to read */
 #define MIN_INK   4      /* ink smaller than this on both sides (in a larger image) is a speck */
 #define FLAT_INK  6      /* ink contrast below this: one flat shade */
+#define PAPER_REACH 2      /* the paper map takes the lightest block within 2 blocks */
 #define FAINT_INK 32     /* below this (and clear of the noise): too faint to read */
 
 struct _DpStrokes
@@ -529,9 +530,9 @@ paper_map (const guint8 *v, int w, int h)
         for (int bx = 0; bx < nx; bx++)
           {
             float acc = 0.0f;
-            int k = 0;
-            for (int dy = -1; dy <= 1; dy++)
-              for (int dx = -1; dx <= 1; dx++)
+            int k = 0, r = pass == 0 ? PAPER_REACH : 1;
+            for (int dy = -r; dy <= r; dy++)
+              for (int dx = -r; dx <= r; dx++)
                 {
                   int yy = by + dy, xx = bx + dx;
                   if (yy < 0 || yy >= ny || xx < 0 || xx >= nx)
@@ -608,15 +609,15 @@ remove_lines (guint8 *mask, int w, int h)
       mask[i] = 0;
 }
 
-/* Ink that touches the image's edge (a frame line, the page's edge, the table beyond it, a
- * shadow's corner) is dropped when there is a digit away from the edge: all of it when the ink
- * away from the edge is a quarter of all ink or more, and a part that runs along 90 % of the
- * image's width or height when it is a sixteenth of that part or more. A digit cut by a tight
- * crop, with nothing else, is kept. 8-connected components. */
+/* Ink that touches the image's edge and stays by it (a line along the edge, the page's edge,
+ * the table beyond it, a shadow's corner) is dropped when there is ink away from the edge: a
+ * part that runs along half a side or more, or that keeps within the outer fifth of the image.
+ * A digit cut by a tight crop reaches into the image and is kept. 8-connected components. */
 typedef struct
 {
-  gboolean edge;
   int x0, y0, x1, y1;
+  gsize size;
+  int on_side[4]; /* its pixels on the top, bottom, left and right rows/columns */
 } Component;
 
 static void
@@ -633,16 +634,18 @@ drop_border_components (guint8 *mask, int w, int h)
       if (!mask[start] || label[start])
         continue;
       gint32 id = (gint32) comps->len;
-      Component c = { FALSE, w, h, -1, -1 };
-      gsize size = 0, top = 0;
+      Component c = { w, h, -1, -1, 0, { 0, 0, 0, 0 } };
+      gsize top = 0;
       stack[top++] = (gint32) start;
       label[start] = id;
       while (top > 0)
         {
           gsize i = (gsize) stack[--top];
           int x = (int) (i % w), y = (int) (i / w);
-          size++;
+          c.size++;
           c.x0 = MIN (c.x0, x), c.x1 = MAX (c.x1, x), c.y0 = MIN (c.y0, y), c.y1 = MAX (c.y1, y);
+          c.on_side[0] += y == 0, c.on_side[1] += y == h - 1;
+          c.on_side[2] += x == 0, c.on_side[3] += x == w - 1;
           for (int dy = -1; dy <= 1; dy++)
             for (int dx = -1; dx <= 1; dx++)
               {
@@ -657,21 +660,27 @@ drop_border_components (guint8 *mask, int w, int h)
                   }
               }
         }
-      c.edge = c.x0 == 0 || c.y0 == 0 || c.x1 == w - 1 || c.y1 == h - 1;
+      gboolean edge = c.on_side[0] || c.on_side[1] || c.on_side[2] || c.on_side[3];
       g_array_append_val (comps, c);
-      *(c.edge ? &outer : &inner) += size;
+      *(edge ? &outer : &inner) += c.size;
     }
-  if (outer == 0 || inner == 0)
-    return;
-  gboolean all = 4 * inner >= inner + outer;
-  for (guint i = 1; i < comps->len; i++)
+  g_autofree gboolean *drop = g_new0 (gboolean, comps->len);
+  gboolean any = FALSE;
+  for (guint i = 1; i < comps->len && 16 * inner >= outer && inner > 0; i++)
     {
-      Component *c = &g_array_index (comps, Component, i);
-      gboolean spans = 10 * (c->x1 - c->x0 + 1) >= 9 * w || 10 * (c->y1 - c->y0 + 1) >= 9 * h;
-      c->edge = c->edge && (all || (spans && 16 * inner >= outer));
+      const Component *c = &g_array_index (comps, Component, i);
+      gboolean along = 2 * c->on_side[0] >= w || 2 * c->on_side[1] >= w
+                       || 2 * c->on_side[2] >= h || 2 * c->on_side[3] >= h;
+      gboolean by_edge = 5 * (c->x1 + 1) <= w || 5 * c->x0 >= 4 * w || 5 * (c->y1 + 1) <= h
+                         || 5 * c->y0 >= 4 * h;
+      gboolean edge = c->on_side[0] || c->on_side[1] || c->on_side[2] || c->on_side[3];
+      drop[i] = edge && (along || by_edge);
+      any |= drop[i];
     }
+  if (!any)
+    return;
   for (gsize i = 0; i < n; i++)
-    if (mask[i] && g_array_index (comps, Component, label[i]).edge)
+    if (mask[i] && drop[label[i]])
       mask[i] = 0;
 }
 
@@ -696,16 +705,31 @@ dp_preprocess_gray (const guint8 *gray, int width, int height, int stride, float
     }
   gsize n = (gsize) width * height;
 
-  /* Dark ink on light paper or the reverse: the paper is the image's median shade (ink is
-   * the smaller part of a page, even when a table or a shadow fills the border), the ink the
-   * extreme farther from it, so dim paper in a dark photo still has dark ink. */
+  /* Dark ink on light paper or the reverse. Two votes, each against the midpoint of the
+   * image's extremes (so dim paper in a dark photo still has dark ink): the image's median
+   * shade (ink is the smaller part of a page, even when a table or a shadow fills the border)
+   * and the border's median (a digit rarely fills its own frame, but a tight crop of a bold one
+   * does). When they disagree: a border split in halves (a table along two edges) leaves it to
+   * the median; otherwise a light border is paper and a dark one a board or a screen. */
   guint32 hist[256] = { 0 };
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
       hist[gray[(gsize) y * stride + x]]++;
-  int bg = hist_quantile (hist, n, 0.5);
   int darkest = hist_quantile (hist, n, 0.002), lightest = hist_quantile (hist, n, 0.998);
-  gboolean dark_ink = bg - darkest > lightest - bg || (bg - darkest == lightest - bg && bg >= 128);
+  double mid = 0.5 * (darkest + lightest);
+  gsize n_border = 0;
+  g_autofree guint8 *border = g_new (guint8, 2 * ((gsize) width + height));
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x += (y == 0 || y == height - 1) ? 1 : MAX (width - 1, 1))
+      border[n_border++] = gray[(gsize) y * stride + x];
+  qsort (border, n_border, 1, cmp_u8);
+  int border_bg = border[n_border / 2];
+  gboolean by_border = border_bg >= mid, by_majority = hist_quantile (hist, n, 0.5) >= mid;
+  gsize across = 0; /* border pixels on the other side of the midpoint */
+  for (gsize i = 0; i < n_border; i++)
+    across += (border[i] >= mid) != by_border;
+  gboolean dark_ink = by_border == by_majority ? by_border
+                      : 20 * across >= 9 * n_border ? by_majority : border_bg >= 128;
 
   /* v: the image with the ink darker than the paper; s: the ink's strength over the local
    * paper (shadows, vignettes and uneven light are paper) */
@@ -727,7 +751,6 @@ dp_preprocess_gray (const guint8 *gray, int width, int height, int stride, float
 
   /* Flat background noise (JPEG ringing, paper grain) goes to 0: the threshold sits above what
    * the border shows (its 95th percentile of ink strength), at most half the ink's contrast */
-  g_autofree guint8 *border = g_new (guint8, 2 * ((gsize) width + height));
   gsize k = 0;
   for (int x = 0; x < width; x++)
     border[k++] = s[x], border[k++] = s[(gsize) (height - 1) * width + x];
