@@ -344,10 +344,10 @@ dp_draw_page_open_image (DpDrawPage *self, GFile *file)
       dp_show_error (GTK_WIDGET (self), _("Could not read the image"), error->message);
       return;
     }
-  /* for the pad: at most 1024 px, never decoded at full size. The network's input was read,
-   * but an image the pad cannot show would be a prediction of nothing visible: the drawing
-   * stays, and the user hears why. */
-  pixbuf = gdk_pixbuf_new_from_file_at_scale (path, 1024, 1024, TRUE, &error);
+  /* for the pad: at most 1024 px, never decoded at full size, upright as the network read it.
+   * The network's input was read, but an image the pad cannot show would be a prediction of
+   * nothing visible: the drawing stays, and the user hears why. */
+  pixbuf = dp_preprocess_load_image (path, 1024, &error);
   if (pixbuf == NULL)
     {
       g_free (image);
@@ -402,30 +402,15 @@ open_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
                        G_OBJECT (self), on_open_image_chosen_cb, NULL);
 }
 
-static cairo_status_t
-append_png_bytes (void *closure, const unsigned char *data, unsigned int length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
 /* The drawing as a PNG, written atomically: a full disk or a crash leaves the old file whole. */
 static gboolean
 save_png (DpDrawPage *self, const char *path, GError **error)
 {
   cairo_surface_t *surface = dp_canvas_render (self->canvas, SAVE_SIDE);
-  g_autoptr (GByteArray) png = g_byte_array_new ();
-  cairo_status_t status = cairo_surface_write_to_png_stream (surface, append_png_bytes, png);
+  gboolean ok = dp_file_save_png (surface, path, error);
 
   cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_autofree char *name = g_filename_display_name (path);
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, _("%s: cannot encode the PNG (%s)"), name,
-                   cairo_status_to_string (status));
-      return FALSE;
-    }
-  return dp_file_save_atomic (path, png->data, png->len, error);
+  return ok;
 }
 
 static void
@@ -582,6 +567,9 @@ dp_draw_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->live_timeout_id, g_source_remove);
   g_clear_handle_id (&self->stroke_end_id, g_source_remove);
+  /* the bin lets go of its child first: dispose_template unparents a bound child, and
+   * AdwBin would then unparent it again */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_DRAW_PAGE);
   G_OBJECT_CLASS (dp_draw_page_parent_class)->dispose (object);
 }

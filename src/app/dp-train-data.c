@@ -351,6 +351,9 @@ dp_train_data_dispose (GObject *object)
   DpTrainData *self = DP_TRAIN_DATA (object);
   dp_train_data_shutdown (self);
   g_clear_pointer (&self->data, dp_mnist_data_unref);
+  /* the bin lets go of its child first: dispose_template unparents a bound child, and
+   * AdwBin would then unparent it again */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_TRAIN_DATA);
   G_OBJECT_CLASS (dp_train_data_parent_class)->dispose (object);
 }

@@ -359,6 +359,9 @@ dp_train_form_get_property (GObject *object, guint id, GValue *value, GParamSpec
 static void
 dp_train_form_dispose (GObject *object)
 {
+  /* the bin lets go of its child first: dispose_template unparents a bound child, and
+   * AdwBin would then unparent it again */
+  adw_bin_set_child (ADW_BIN (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_TRAIN_FORM);
   G_OBJECT_CLASS (dp_train_form_parent_class)->dispose (object);
 }

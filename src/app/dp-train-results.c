@@ -297,6 +297,9 @@ dp_train_results_dispose (GObject *object)
   DpTrainResults *self = DP_TRAIN_RESULTS (object);
   self->disposed = TRUE;
   g_clear_pointer (&self->result, dp_train_result_free);
+  /* the bin lets go of its child first: dispose_template unparents a bound child, and
+   * AdwBin would then unparent it again */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_TRAIN_RESULTS);
   G_OBJECT_CLASS (dp_train_results_parent_class)->dispose (object);
 }

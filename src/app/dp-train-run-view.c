@@ -195,6 +195,9 @@ dp_train_run_view_dispose (GObject *object)
 {
   DpTrainRunView *self = DP_TRAIN_RUN_VIEW (object);
   dp_train_run_view_set_trainer (self, NULL);
+  /* the bin lets go of its child first: dispose_template unparents a bound child, and
+   * AdwBin would then unparent it again */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DP_TYPE_TRAIN_RUN_VIEW);
   G_OBJECT_CLASS (dp_train_run_view_parent_class)->dispose (object);
 }

@@ -33,6 +33,11 @@ dp_cli_import_theta (int argc, char **argv)
     return dp_cli_usage (command, "missing --out FILE (where to save the model)");
 
   g_autoptr (GError) error = NULL;
+  if (!dp_file_check_output (out, "the model", NULL, &error))
+    {
+      dp_cli_file_error (out, error);
+      return DP_CLI_EXIT_FAILED;
+    }
   g_autoptr (DpNetwork) net = dp_theta_import (rest[0], rest[1], &error);
   if (net == NULL)
     {

@@ -87,11 +87,12 @@ parse_int (const char *option, const char *text, int *out)
   return TRUE;
 }
 
-/* "256,128" → n_hidden 2, hidden {256, 128}; "none" → no hidden layer */
+/* "256,128" → n_hidden 2, hidden {256, 128}; "none" → no hidden layer. A size of 0 is refused
+ * alone as in a list ("0" is not "none"). */
 static gboolean
 parse_hidden (const char *text, DpTrainConfig *config)
 {
-  if (g_str_equal (text, "none") || g_str_equal (text, "0"))
+  if (g_str_equal (text, "none"))
     {
       config->n_hidden = 0;
       return TRUE;
@@ -107,6 +108,12 @@ parse_hidden (const char *text, DpTrainConfig *config)
   for (int i = 0; i < n; i++)
     {
       guint64 v;
+      if (g_str_equal (g_strstrip (parts[i]), "0"))
+        {
+          dp_cli_usage (COMMAND, "--hidden: a layer of 0 units in '%s'; layer sizes are 1 to "
+                        "65536, and --hidden none means no hidden layer", text);
+          return FALSE;
+        }
       if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, 1 << 16, &v, NULL))
         {
           dp_cli_usage (COMMAND, "--hidden: '%s' is not a layer size (1 to 65536) in '%s'",
@@ -237,6 +244,29 @@ apply_options (const TrainOptions *o, DpTrainConfig *c, gboolean *overridden)
       any = TRUE;
     }
 
+  /* an option the chosen optimizer does not use is refused, never silently dropped (as the
+   * engine refuses dropout and augmentation with L-BFGS) */
+  const char *opt = dp_optimizer_to_string (c->optimizer);
+  if ((o->momentum != NULL || o->nesterov) && c->optimizer != DP_OPTIMIZER_MOMENTUM)
+    {
+      dp_cli_usage (COMMAND, "%s: the %s optimizer has no momentum; it is for --optimizer momentum",
+                    o->momentum != NULL ? "--momentum" : "--nesterov", opt);
+      return FALSE;
+    }
+  if (c->optimizer == DP_OPTIMIZER_LBFGS)
+    {
+      const char *given = o->lr != NULL ? "--lr" : o->batch != NULL ? "--batch"
+                          : o->schedule != NULL ? "--schedule" : NULL;
+      if (given != NULL)
+        {
+          dp_cli_usage (COMMAND, "%s: L-BFGS%s trains on the full batch and finds its own step "
+                        "size, so it takes no %s; choose --optimizer sgd, momentum or adam to "
+                        "set it", given, o->optimizer == NULL ? " (the preset's optimizer)" : "",
+                        given);
+          return FALSE;
+        }
+    }
+
   *overridden = any;
   return TRUE;
 }
@@ -338,24 +368,16 @@ on_sigterm_cb (gpointer user_data)
   return on_signal_cb (user_data, SIGTERM);
 }
 
-/* Fails early, before minutes of training, when the model could not be saved anyway. */
+/* Fails early, before minutes of training, when the model could not be saved anyway: the
+ * same checks dp_model_save makes (a FIFO, a device, a directory, a write-protected file, "",
+ * a missing or read-only folder). */
 static gboolean
 check_out_path (const char *out)
 {
-  g_autofree char *dir = g_path_get_dirname (out);
-  if (g_file_test (out, G_FILE_TEST_IS_DIR))
+  g_autoptr (GError) error = NULL;
+  if (!dp_file_check_output (out, "the model", NULL, &error))
     {
-      dp_cli_error ("%s: is a directory; --out takes a file name", out);
-      return FALSE;
-    }
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      dp_cli_error ("%s: the directory %s does not exist", out, dir);
-      return FALSE;
-    }
-  if (access (dir, W_OK) != 0)
-    {
-      dp_cli_error ("%s: the directory %s is not writable", out, dir);
+      dp_cli_file_error (out, error);
       return FALSE;
     }
   return TRUE;
@@ -456,8 +478,8 @@ dp_cli_train (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "preset", 'p', 0, G_OPTION_ARG_STRING, &o.preset,
       "Start from a recipe: classic, tiny, deep, quick (default), best", "NAME" },
-    { "hidden", 0, 0, G_OPTION_ARG_STRING, &o.hidden, "Hidden layer sizes, e.g. 256,128",
-      "N,N…" },
+    { "hidden", 0, 0, G_OPTION_ARG_STRING, &o.hidden,
+      "Hidden layer sizes, e.g. 256,128 (none: no hidden layer)", "N,N…" },
     { "activation", 0, 0, G_OPTION_ARG_STRING, &o.activation,
       "Hidden activation: sigmoid, tanh, relu", "NAME" },
     { "loss", 0, 0, G_OPTION_ARG_STRING, &o.loss,

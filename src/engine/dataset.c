@@ -329,6 +329,21 @@ dp_dataset_load_mnist (const char *dir, gboolean train, GError **error)
     train ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte",
   };
   char *paths[2] = { NULL, NULL };
+  g_autofree char *shown = g_filename_display_name (dir);
+  if (g_file_test (dir, G_FILE_TEST_EXISTS) && !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      /* an MNIST file itself, most likely: its folder is what is wanted */
+      g_autofree char *parent = g_path_get_dirname (dir);
+      g_autofree char *base = g_path_get_basename (dir);
+      g_autofree char *parent_name = g_filename_display_name (parent);
+      gboolean mnist_file = g_str_has_prefix (base, "train-") || g_str_has_prefix (base, "t10k-");
+      g_autofree char *hint = mnist_file ? g_strdup_printf (": %s, the folder that holds it",
+                                                            parent_name)
+                                         : g_strdup ("");
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: is a file, not a folder: give the folder "
+                   "that holds the MNIST files (%s.gz, …)%s", shown, bases[0], hint);
+      return NULL;
+    }
   for (int i = 0; i < 2; i++)
     {
       paths[i] = find_idx (dir, bases[i]);

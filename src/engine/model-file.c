@@ -219,17 +219,8 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
                    G_GSIZE_FORMAT " MiB", name, len >> 20, DP_MODEL_MAX_BYTES >> 20);
       return FALSE;
     }
-  g_autoptr (GError) local = NULL;
-  /* CONSISTENT: temp file beside path, fsync, rename; a crash leaves the old file or the new */
-  if (!g_file_set_contents_full (path, data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local))
-    {
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot save the model: %s", name,
-                   local->message);
-      return FALSE;
-    }
-  return TRUE;
+  /* a temporary file beside path, fsync, rename: a crash leaves the old file or the new */
+  return dp_file_save_atomic (path, data, len, "the model", error);
 }
 
 /* ---------- reading ---------- */
@@ -385,48 +376,109 @@ dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
     return fail (error, name, "the JSON header is not an object"), NULL;
   JsonObject *header = json_node_get_object (root);
 
-  /* metadata: every value a string; the four keys the loader needs present and valid */
+  /* metadata: every value a string; the four keys the loader needs present and valid. What is
+   * missing or wrong, and tensors named otherwise (a PyTorch state_dict's "0.weight"), are told
+   * in one message with everything a model needs, so one fix makes the file load. */
   JsonNode *meta_node = json_object_get_member (header, "__metadata__");
-  if (meta_node == NULL)
-    return fail (error, name, "no __metadata__: not a Digitpad model (format %s)",
-                 MODEL_FORMAT), NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (meta_node))
+  if (meta_node != NULL && !JSON_NODE_HOLDS_OBJECT (meta_node))
     return fail (error, name, "__metadata__ is not an object"), NULL;
-  JsonObject *meta = json_node_get_object (meta_node);
+  JsonObject *meta = meta_node != NULL ? json_node_get_object (meta_node) : NULL;
   g_autoptr (GHashTable) strings = g_hash_table_new (g_str_hash, g_str_equal);
+  if (meta != NULL)
+    {
+      JsonObjectIter it;
+      const char *key;
+      JsonNode *value;
+      json_object_iter_init (&it, meta);
+      while (json_object_iter_next (&it, &key, &value))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+            return fail (error, name, "metadata \"%s\" is not a string", key), NULL;
+          g_hash_table_insert (strings, (gpointer) key, (gpointer) json_node_get_string (value));
+        }
+    }
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  if (meta == NULL)
+    g_ptr_array_add (problems, g_strdup ("no __metadata__"));
+  const char *format = g_hash_table_lookup (strings, DP_META_FORMAT);
+  const char *version = g_hash_table_lookup (strings, DP_META_VERSION);
+  const char *loss_name = g_hash_table_lookup (strings, DP_META_LOSS);
+  const char *activations = g_hash_table_lookup (strings, DP_META_ACTIVATIONS);
+  DpLoss loss = DP_LOSS_SOFTMAX_CE;
+  if (format == NULL)
+    g_ptr_array_add (problems, g_strdup ("no \"format\""));
+  else if (strcmp (format, MODEL_FORMAT) != 0)
+    g_ptr_array_add (problems, g_strdup_printf ("metadata format is \"%s\", expected \"%s\"",
+                                                format, MODEL_FORMAT));
+  if (version == NULL)
+    g_ptr_array_add (problems, g_strdup ("no \"version\""));
+  else if (strcmp (version, MODEL_VERSION) != 0)
+    g_ptr_array_add (problems, g_strdup_printf ("model format version \"%s\" is not supported "
+                                                "(this program reads version %s)", version,
+                                                MODEL_VERSION));
+  if (loss_name == NULL)
+    g_ptr_array_add (problems, g_strdup ("no \"loss\""));
+  else if (!dp_loss_from_string (loss_name, &loss))
+    g_ptr_array_add (problems, g_strdup_printf ("unknown loss \"%s\"", loss_name));
+  if (activations == NULL)
+    g_ptr_array_add (problems, g_strdup ("no \"activations\""));
+  g_autoptr (GString) renames = g_string_new (NULL);
   {
     JsonObjectIter it;
     const char *key;
+    json_object_iter_init (&it, header);
+    int n_linear = 0;
+    const char *last_prefix = NULL;
+    gsize last_len = 0;
     JsonNode *value;
-    json_object_iter_init (&it, meta);
     while (json_object_iter_next (&it, &key, &value))
       {
-        if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-          return fail (error, name, "metadata \"%s\" is not a string", key), NULL;
-        g_hash_table_insert (strings, (gpointer) key, (gpointer) json_node_get_string (value));
+        int layer;
+        gboolean is_bias;
+        if (strcmp (key, "__metadata__") == 0)
+          continue;
+        if (parse_tensor_name (key, &layer, &is_bias))
+          {
+            if (!JSON_NODE_HOLDS_OBJECT (value))
+              return fail (error, name, "tensor %s is not a JSON object", key), NULL;
+            continue;
+          }
+        g_ptr_array_add (problems, g_strdup_printf ("unexpected tensor \"%s\"", key));
+        /* "P.weight" / "P.bias" of PyTorch's Linear layers, in the file's order */
+        const char *dot = strrchr (key, '.');
+        if (dot != NULL && (strcmp (dot, ".weight") == 0 || strcmp (dot, ".bias") == 0))
+          {
+            gsize len = (gsize) (dot - key);
+            if (last_prefix == NULL || len != last_len || strncmp (key, last_prefix, len) != 0)
+              n_linear++;
+            last_prefix = key, last_len = len;
+            g_string_append_printf (renames, "%s%s → layers.%d%s", renames->len ? ", " : "",
+                                    key, n_linear - 1, dot);
+          }
       }
   }
-  const char *format = g_hash_table_lookup (strings, DP_META_FORMAT);
-  if (format == NULL)
-    return fail (error, name, "metadata has no \"format\": not a Digitpad model"), NULL;
-  if (strcmp (format, MODEL_FORMAT) != 0)
-    return fail (error, name, "metadata format is \"%s\", expected \"%s\"", format,
-                 MODEL_FORMAT), NULL;
-  const char *version = g_hash_table_lookup (strings, DP_META_VERSION);
-  if (version == NULL)
-    return fail (error, name, "metadata has no \"version\""), NULL;
-  if (strcmp (version, MODEL_VERSION) != 0)
-    return fail (error, name, "model format version \"%s\" is not supported (this program reads "
-                 "version %s)", version, MODEL_VERSION), NULL;
-  const char *loss_name = g_hash_table_lookup (strings, DP_META_LOSS);
-  DpLoss loss;
-  if (loss_name == NULL)
-    return fail (error, name, "metadata has no \"loss\""), NULL;
-  if (!dp_loss_from_string (loss_name, &loss))
-    return fail (error, name, "unknown loss \"%s\" in metadata", loss_name), NULL;
-  const char *activations = g_hash_table_lookup (strings, DP_META_ACTIVATIONS);
-  if (activations == NULL)
-    return fail (error, name, "metadata has no \"activations\""), NULL;
+  if (problems->len > 0)
+    {
+      g_autoptr (GString) m = g_string_new (NULL);
+      for (guint i = 0; i < problems->len; i++)
+        g_string_append_printf (m, "%s%s", i ? "; " : "", (char *) problems->pdata[i]);
+      g_string_append_printf (m, ". Not a Digitpad model as it is: a Digitpad model has "
+                              "__metadata__ \"format\": \"%s\", \"version\": \"%s\", \"loss\": ",
+                              MODEL_FORMAT, MODEL_VERSION);
+      for (int l = DP_LOSS_SOFTMAX_CE; l <= DP_LOSS_MSE; l++)
+        g_string_append_printf (m, "%s\"%s\"", l == DP_LOSS_SOFTMAX_CE ? "" : l == DP_LOSS_MSE
+                                ? " or " : ", ", dp_loss_to_string ((DpLoss) l));
+      g_string_append (m, ", \"activations\": the hidden layers' (one of ");
+      for (int a = 0; a <= DP_ACTIVATION_RELU; a++)
+        g_string_append_printf (m, "%s%s", a ? ", " : "", dp_activation_to_string ((DpActivation) a));
+      g_string_append (m, ") once per hidden layer, then softmax with loss softmax-ce or sigmoid "
+                          "with the others, e.g. \"relu,relu,softmax\"; and F32 tensors "
+                          "layers.N.weight [out, in] and layers.N.bias [out]");
+      if (renames->len > 0)
+        g_string_append_printf (m, "; rename %s (the README shows how, under \"Models from "
+                                "PyTorch\")", renames->str);
+      return fail (error, name, "%s", m->str), NULL;
+    }
 
   /* tensors: exactly layers.0 … layers.L-1, weight and bias each */
   Tensor tensors[DP_MAX_LAYERS][2]; /* [layer][is_bias] */
@@ -444,8 +496,7 @@ dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
         int layer;
         gboolean is_bias;
         if (!parse_tensor_name (key, &layer, &is_bias))
-          return fail (error, name, "unexpected tensor \"%s\" (expected layers.N.weight and "
-                       "layers.N.bias, N < %d)", key, DP_MAX_LAYERS), NULL;
+          continue; /* told above */
         Tensor *t = &tensors[layer][is_bias];
         t->name = key;
         t->seen = TRUE;

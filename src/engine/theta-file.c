@@ -6,7 +6,11 @@
  *
  * Import reads what numpy.loadtxt reads (blank lines and '#' comments skipped) and names the file,
  * the line and the problem for anything else. Export writes %.18e like numpy's default, which
- * holds every float exactly, so export → import gives back the same weights bit for bit. */
+ * holds every float exactly, so export → import gives back the same weights bit for bit.
+ *
+ * The two files are one model: export replaces them together (dp_save_file_commit_pair), and
+ * import first finishes an export that was killed after its commit point. The files themselves
+ * stay plain numbers, as the tutorial's readers expect. */
 #include "engine/model-file.h"
 
 #include <errno.h>
@@ -22,6 +26,7 @@ typedef struct
   int rows, cols;
   GArray *values; /* (rows, cols) double, as numpy reads them */
 } Matrix;
+
 
 static void
 matrix_clear (Matrix *m)
@@ -139,6 +144,9 @@ dp_theta_import (const char *theta1_path, const char *theta2_path, GError **erro
   Matrix t1 = { 0 }, t2 = { 0 };
   DpNetwork *net = NULL;
 
+  /* an export of this pair killed after its commit point is finished first */
+  if (!dp_file_recover_pair (theta1_path, error))
+    goto out;
   if (!matrix_read (theta1_path, &t1, error))
     goto out;
   if (t1.cols != DP_INPUT_SIZE + 1)
@@ -195,10 +203,15 @@ out:
   return net;
 }
 
-/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row */
-static gboolean
-write_matrix (const char *path, const float *W, const float *b, int out, int in, GError **error)
+/* one numpy savetxt file: rows of "%.18e" joined by spaces, "\n" after each row; written to a
+ * temporary file beside path */
+static DpSaveFile *
+write_matrix (const char *path, const float *W, const float *b, int out,
+              int in, GError **error)
 {
+  g_autoptr (DpSaveFile) save = dp_save_file_begin (path, "the weights", error);
+  if (save == NULL)
+    return NULL;
   GString *s = g_string_sized_new ((gsize) out * (in + 1) * 25);
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   for (int o = 0; o < out; o++)
@@ -213,18 +226,9 @@ write_matrix (const char *path, const float *W, const float *b, int out, int in,
         }
       g_string_append_c (s, '\n');
     }
-  g_autoptr (GError) local = NULL;
-  gboolean ok = g_file_set_contents_full (path, s->str, (gssize) s->len,
-                                          G_FILE_SET_CONTENTS_CONSISTENT
-                                            | G_FILE_SET_CONTENTS_DURABLE,
-                                          0644, &local);
+  gboolean ok = dp_save_file_write (save, s->str, s->len, error);
   g_string_free (s, TRUE);
-  if (!ok)
-    {
-      g_autofree char *name = g_filename_display_name (path);
-      g_set_error (error, DP_ERROR, DP_ERROR_IO, "%s: cannot write: %s", name, local->message);
-    }
-  return ok;
+  return ok ? g_steal_pointer (&save) : NULL;
 }
 
 gboolean
@@ -252,6 +256,13 @@ dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
       return FALSE;
     }
   g_autofree char *dir_name = g_filename_display_name (dir);
+  if (*dir == '\0')
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "\"\": an empty folder name; give the folder to write Theta1.txt and "
+                   "Theta2.txt in");
+      return FALSE;
+    }
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       int e = errno;
@@ -261,8 +272,20 @@ dp_theta_export (const DpNetwork *net, const char *dir, GError **error)
     }
   g_autofree char *p1 = g_build_filename (dir, "Theta1.txt", NULL);
   g_autofree char *p2 = g_build_filename (dir, "Theta2.txt", NULL);
-  return write_matrix (p1, dp_network_weights (net, 0), dp_network_bias (net, 0), net->sizes[1],
-                       net->sizes[0], error)
-         && write_matrix (p2, dp_network_weights (net, 1), dp_network_bias (net, 1),
-                          net->sizes[2], net->sizes[1], error);
+  /* both paths checked before anything is written; an earlier export killed midway finished */
+  if (!dp_file_check_output (p1, "the weights", NULL, error)
+      || !dp_file_check_output (p2, "the weights", NULL, error)
+      || !dp_file_recover_pair (p1, error))
+    return FALSE;
+  g_autoptr (DpSaveFile) a = write_matrix (p1, dp_network_weights (net, 0),
+                                           dp_network_bias (net, 0), net->sizes[1],
+                                           net->sizes[0], error);
+  if (a == NULL)
+    return FALSE;
+  g_autoptr (DpSaveFile) b = write_matrix (p2, dp_network_weights (net, 1),
+                                           dp_network_bias (net, 1), net->sizes[2],
+                                           net->sizes[1], error);
+  if (b == NULL)
+    return FALSE;
+  return dp_save_file_commit_pair (g_steal_pointer (&a), g_steal_pointer (&b), error);
 }
