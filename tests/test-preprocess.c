@@ -303,6 +303,31 @@ test_gray_box_centre_inversion (void)
     }
 }
 
+/* The stride is honoured: the same picture packed (stride = width) and in a wider buffer whose
+ * padding bytes hold full ink (and a pattern), which a reader that ignored the stride would take
+ * as part of the picture (and shear every row), gives the same 28×28 result bit for bit. */
+static void
+test_gray_stride_padding (void)
+{
+  const int w = 61, h = 47, pad = 7, stride = w + pad;
+  int cstride = cairo_format_stride_for_width (CAIRO_FORMAT_A8, w);
+  g_autofree guint8 *drawn = make_raster (w, h, 30, 30, 9, TRUE, cstride);
+  g_autofree guint8 *packed = g_malloc ((gsize) w * h);
+  g_autofree guint8 *padded = g_malloc ((gsize) stride * h);
+  for (int y = 0; y < h; y++)
+    {
+      memcpy (packed + (gsize) y * w, drawn + (gsize) y * cstride, w);
+      memcpy (padded + (gsize) y * stride, drawn + (gsize) y * cstride, w);
+      for (int x = w; x < stride; x++)
+        padded[(gsize) y * stride + x] = (guint8) (y * 37 + x * 11); /* not the background */
+    }
+  float a[784], b[784];
+  g_assert_true (dp_preprocess_gray (packed, w, h, w, a, NULL));
+  g_assert_true (dp_preprocess_gray (padded, w, h, stride, b, NULL));
+  assert_mnist_like (a);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+}
+
 /* Paper grain does not move the box or the centre. */
 static void
 test_gray_noise (void)
@@ -763,6 +788,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/preprocess/strokes/scale-invariant", test_strokes_scale_invariant);
   g_test_add_func ("/engine/preprocess/strokes/timing", test_strokes_timing);
   g_test_add_func ("/engine/preprocess/gray/box-centre-inversion", test_gray_box_centre_inversion);
+  g_test_add_func ("/engine/preprocess/gray/stride-padding", test_gray_stride_padding);
   g_test_add_func ("/engine/preprocess/gray/noise", test_gray_noise);
   g_test_add_func ("/engine/preprocess/gray/aspect", test_gray_aspect);
   g_test_add_func ("/engine/preprocess/gray/empty", test_gray_empty);

@@ -13,6 +13,7 @@
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
+#include "engine/optimizer.h"
 #include "engine/train.h"
 #include "test-util.h"
 
@@ -512,6 +513,198 @@ test_mnist_subset (void)
   g_assert_cmpfloat (acc, >=, 0.91); /* measured 0.927 */
 }
 
+/* ---- independent checks: the L-BFGS objective in double, cancellation per batch ---- */
+
+/* J(θ) = (1/N)·Σ_n Σ_k CE(σ(z_k), [k = y_n]) + coeff/2·Σw² for a sigmoid net with sigmoid
+ * cross-entropy outputs (the Classic preset), and ∇J into grad (n_params), all in double,
+ * written out from the definitions: it shares no code with the engine's forward and backward. */
+static double
+classic_objective (const DpNetwork *net, const DpDataset *ds, double coeff, double *grad)
+{
+  const int L = net->n_layers;
+  gsize n_params = net->n_params;
+  memset (grad, 0, n_params * sizeof (double));
+  g_autofree double **a = g_new0 (double *, L + 1);
+  g_autofree double **d = g_new0 (double *, L + 1);
+  for (int l = 0; l <= L; l++)
+    {
+      a[l] = g_new0 (double, net->sizes[l]);
+      d[l] = g_new0 (double, net->sizes[l]);
+    }
+  double loss = 0.0;
+  for (int n = 0; n < ds->n; n++)
+    {
+      for (int i = 0; i < DP_INPUT_SIZE; i++)
+        a[0][i] = ds->images[(gsize) n * DP_INPUT_SIZE + i];
+      for (int l = 0; l < L; l++)
+        {
+          const float *W = dp_network_weights (net, l), *b = dp_network_bias (net, l);
+          int in = net->sizes[l], out = net->sizes[l + 1];
+          for (int j = 0; j < out; j++)
+            {
+              double z = b[j];
+              for (int i = 0; i < in; i++)
+                z += (double) W[(gsize) j * in + i] * a[l][i];
+              a[l + 1][j] = 1.0 / (1.0 + exp (-z));
+            }
+        }
+      const int K = net->sizes[L];
+      for (int k = 0; k < K; k++)
+        {
+          double h = a[L][k], t = k == ds->labels[n] ? 1.0 : 0.0;
+          loss -= t * log (h) + (1.0 - t) * log (1.0 - h);
+          d[L][k] = (h - t) / ds->n; /* ∂(loss/N)/∂z for sigmoid + cross-entropy */
+        }
+      for (int l = L - 1; l >= 0; l--)
+        {
+          const float *W = dp_network_weights (net, l);
+          int in = net->sizes[l], out = net->sizes[l + 1];
+          gsize off = dp_network_layer_offset (net, l), nw = (gsize) in * out;
+          for (int j = 0; j < out; j++)
+            {
+              for (int i = 0; i < in; i++)
+                grad[off + (gsize) j * in + i] += d[l + 1][j] * a[l][i];
+              grad[off + nw + j] += d[l + 1][j];
+            }
+          if (l > 0)
+            for (int i = 0; i < in; i++)
+              {
+                double s = 0.0;
+                for (int j = 0; j < out; j++)
+                  s += (double) W[(gsize) j * in + i] * d[l + 1][j];
+                d[l][i] = s * a[l][i] * (1.0 - a[l][i]);
+              }
+        }
+    }
+  double sq = 0.0;
+  for (int l = 0; l < L; l++)
+    {
+      const float *W = dp_network_weights (net, l);
+      gsize off = dp_network_layer_offset (net, l), nw = (gsize) net->sizes[l] * net->sizes[l + 1];
+      for (gsize i = 0; i < nw; i++)
+        {
+          sq += (double) W[i] * W[i];
+          grad[off + i] += coeff * W[i];
+        }
+    }
+  for (int l = 0; l <= L; l++)
+    {
+      g_free (a[l]);
+      g_free (d[l]);
+    }
+  return loss / ds->n + 0.5 * coeff * sq;
+}
+
+static double
+norm2 (const double *v, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += v[i] * v[i];
+  return sqrt (s);
+}
+
+/* The Classic preset's objective, cost and gradient. A strong λ makes the L2 term a large part
+ * of J, so a wrong coefficient shows in the loss L-BFGS reports for its last accepted point
+ * (which is the network it returns), and a gradient without the L2 term sends L-BFGS somewhere
+ * other than a stationary point of J: the independent gradient must have all but vanished. */
+static void
+test_lbfgs_objective (void)
+{
+  g_autoptr (DpDataset) train = synthetic (60, 21);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("classic", &c, NULL));
+  c.hidden[0] = 6;
+  c.epochs = 80;
+  c.l2 = 1.5; /* coeff = λ/N = 0.025: the L2 term is about a third of the final J */
+  c.threads = 1;
+  double coeff = c.l2 / train->n;
+  Recorder rec = { g_array_new (FALSE, FALSE, sizeof (double)) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = run_recorded (&c, train, NULL, &rec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rec.losses->len, >=, 3);
+
+  /* the starting point: the same seed draws the same weights */
+  g_autoptr (DpNetwork) start = dp_network_new (net->sizes, net->n_layers, DP_ACTIVATION_SIGMOID,
+                                                DP_LOSS_SIGMOID_CE);
+  DpRng rng;
+  dp_rng_init (&rng, c.seed);
+  dp_network_init (start, c.init, &rng);
+  g_autofree double *g0 = g_new (double, net->n_params);
+  g_autofree double *g1 = g_new (double, net->n_params);
+  double j0 = classic_objective (start, train, coeff, g0);
+  double j1 = classic_objective (net, train, coeff, g1);
+  double reported = g_array_index (rec.losses, double, rec.losses->len - 1);
+  double l2_part = 0.5 * coeff * dp_network_weight_sq_sum (net);
+  g_test_message ("J: %.6f → %.6f (reported %.6f, L2 part %.6f); |∇J|: %.3g → %.3g", j0, j1,
+                  reported, l2_part, norm2 (g0, net->n_params), norm2 (g1, net->n_params));
+  g_assert_cmpfloat (l2_part, >, 0.1 * j1); /* the L2 term weighs in J */
+  g_assert_cmpfloat (fabs (reported - j1), <, 1e-4 * j1);
+  g_assert_cmpfloat (j1, <, j0);
+  g_assert_cmpfloat (norm2 (g1, net->n_params), <, 0.01 * norm2 (g0, net->n_params));
+  g_array_unref (rec.losses);
+}
+
+/* Cancellation is polled before every batch. A progress callback that takes longer than the
+ * 1/20 s throttle makes every batch report (whatever the machine's speed), so the calls count
+ * the batches: cancelled in the third call, the run trains no fourth batch and finishes no
+ * epoch, with 8 batches an epoch. */
+typedef struct
+{
+  int n_calls, epoch[16], batch[16];
+  GCancellable *cancellable;
+  int n_epochs_done;
+} BatchLog;
+
+static void
+on_progress_slow (const DpTrainProgress *p, gpointer user_data)
+{
+  BatchLog *log = user_data;
+  g_assert_cmpint (log->n_calls, <, 16);
+  log->epoch[log->n_calls] = p->epoch;
+  log->batch[log->n_calls] = p->batch;
+  log->n_calls++;
+  if (log->n_calls == 3)
+    g_cancellable_cancel (log->cancellable);
+  g_usleep (G_USEC_PER_SEC / 20 + 10000); /* past the throttle: the next batch reports too */
+}
+
+static void
+on_epoch_count (const DpEpochResult *r, gpointer user_data)
+{
+  ((BatchLog *) user_data)->n_epochs_done++;
+}
+
+static void
+test_cancel_every_batch (void)
+{
+  g_autoptr (DpDataset) train = synthetic (64, 22);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 8;
+  c.batch = 8;
+  c.epochs = 3;
+  c.threads = 1;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  BatchLog log = { 0 };
+  log.cancellable = cancellable;
+  DpTrainCallbacks cb = { on_progress_slow, on_epoch_count, &log };
+  g_autoptr (GError) error = NULL;
+  g_assert_null (dp_train_run (&c, train, NULL, &cb, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  for (int i = 0; i < log.n_calls; i++)
+    g_test_message ("progress call %d: epoch %d batch %d", i + 1, log.epoch[i], log.batch[i]);
+  /* every batch reported (the premise), and none came after the cancelling one */
+  g_assert_cmpint (log.n_calls, ==, 3);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (log.epoch[i], ==, 1);
+      g_assert_cmpint (log.batch[i], ==, i + 1);
+    }
+  g_assert_cmpint (log.n_epochs_done, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -527,5 +720,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/lbfgs-out-of-memory", test_lbfgs_out_of_memory);
   g_test_add_func ("/engine/train/diverge", test_diverge);
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);
+  g_test_add_func ("/engine/train/lbfgs-objective", test_lbfgs_objective);
+  g_test_add_func ("/engine/train/cancel-every-batch", test_cancel_every_batch);
   return g_test_run ();
 }
