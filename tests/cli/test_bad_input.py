@@ -4,8 +4,9 @@ exit status 1 and exactly one line on stderr that names the file and says what i
 time limit (no hang), without a crash and without an answer made up on stdout.
 
 Every file is generated here (no MNIST needed). Run with DIGITPAD_CLI=path/to/digitpad-cli;
-stdlib only, /usr/bin/python3. Root can read any file, so "unreadable" is a dangling symlink and a
-FIFO (opening a FIFO for reading blocks until a writer comes: a reader that opens it blindly hangs).
+stdlib only, /usr/bin/python3. Root can read any file, so the unreadable model is opened by the CLI
+run as the user nobody when the suite runs as root; a dangling symlink and a FIFO are unreadable
+too (opening a FIFO for reading blocks until a writer comes: a reader that opens it blindly hangs).
 """
 import gzip
 import json
@@ -108,11 +109,22 @@ def theta(rows, cols, value=lambda r, c: math.sin(r * 31 + c) * 0.1):
 
 
 # --- running the CLI ----------------------------------------------------------------------------
-def run(args):
+def as_nobody():
+    """In the child, before exec: become the user nobody (root reads any file whatever its mode)."""
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+NOBODY = 65534
+
+
+def run(args, preexec_fn=None):
     """Runs the CLI; returns (status, stdout, stderr, seconds, max RSS in MiB). A hang is killed."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        p = subprocess.Popen([CLI] + args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        p = subprocess.Popen([CLI] + args, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                             preexec_fn=preexec_fn)
         while True:
             pid, status, usage = os.wait4(p.pid, os.WNOHANG)
             if pid:
@@ -135,11 +147,11 @@ def run(args):
 last_said = [None]  # the last message expect_failure matched, paths removed (for the log)
 
 
-def expect_failure(args, named, pattern, max_rss_mb=None):
+def expect_failure(args, named, pattern, max_rss_mb=None, preexec_fn=None):
     """Exit 1, one line on stderr naming `named` (a path: its basename must appear) and matching
     pattern (case-insensitive), and with max_rss_mb, a peak memory below it. Returns a list of
     problems (empty = pass)."""
-    code, out, err, seconds, rss = run(args)
+    code, out, err, seconds, rss = run(args, preexec_fn)
     problems = []
     if code is None:
         return [f"hung: killed after {TIMEOUT:.0f} s"]
@@ -247,8 +259,8 @@ idx_case("IDX: counts of images and labels differ", r"3 images.*2 labels|\bmatch
          labels=idx_labels([0, 1]), bad=LABELS)
 idx_case("IDX: 32×32 images instead of 28×28", r"32\s*[×x]\s*32|expected 28\s*[×x]\s*28",
          images=struct.pack(">IIII", 0x803, 3, 32, 32) + b"\x00" * 3 * 32 * 32)
-idx_case("IDX: label 12 (above 9)", r"label.*(above 9|range|> ?9|invalid)|\b12\b.*(above|range)",
-         labels=idx_labels([0, 12, 2]), bad=LABELS)
+idx_case("IDX: label 10 (the first above 9)", r"label.*(above 9|range|> ?9|invalid)|\b10\b.*(above|range)",
+         labels=idx_labels([0, 10, 2]), bad=LABELS)
 idx_case("IDX: header claims 2^31 images in a small file (no allocation)",
          r"truncated|claims|holds only|too (many|large)", images=idx_images(3, claim=0x7FFFFFF0))
 idx_case("IDX: gzip header claiming a billion images", r"truncated|claims|too (many|large)|more than",
@@ -353,6 +365,25 @@ def model_directory():
     os.makedirs(d, exist_ok=True)
     return "model: a directory in place of the model", \
         expect_failure(["predict", d, GOOD_IMAGE], d, r"directory|not a regular file")
+
+
+@case
+def model_unreadable():
+    """A model file without read permission. Root reads it anyway, so as root (how CI runs) the
+    CLI runs as nobody, with the folders on the way open to it and the image readable."""
+    d = path(neutral())
+    os.makedirs(d)
+    p = write(os.path.join(d, neutral(".safetensors")), good)
+    os.chmod(p, 0)
+    drop = None
+    if os.geteuid() == 0:
+        for folder in (tmp, d):
+            os.chmod(folder, 0o755)
+        drop = as_nobody
+    problems = expect_failure(["predict", p, GOOD_IMAGE], p, r"permission denied|not readable",
+                              preexec_fn=drop)
+    os.chmod(p, 0o644)
+    return "model: a file without read permission" + (" (run as nobody)" if drop else ""), problems
 
 
 @case
