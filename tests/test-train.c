@@ -707,6 +707,62 @@ test_cancel_every_batch (void)
   g_assert_cmpint (log.n_epochs_done, ==, 0);
 }
 
+/* The learning-rate schedule reaches the updates: full-batch SGD for 2 epochs with the step
+ * schedule takes one step at lr and one at lr/10 (progress 0.5). Replayed here step by step from
+ * the same initial weights; the run shuffles its rows, so the sums differ in rounding only. */
+static void
+sgd_replay (const DpTrainConfig *c, const DpDataset *train, DpSchedule schedule, DpNetwork *net)
+{
+  DpRng rng;
+  dp_rng_init (&rng, c->seed);
+  dp_network_init (net, c->init, &rng);
+  g_autoptr (DpWorkspace) ws = dp_workspace_new (net, train->n, FALSE);
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_SGD, net, 0, FALSE, 0);
+  for (int e = 0; e < c->epochs; e++)
+    {
+      dp_network_forward (net, ws, train->images, train->n, 0.0f, NULL);
+      dp_network_backward (net, ws, train->labels, train->n, 1.0f / train->n, FALSE);
+      dp_optimizer_step (opt, net, ws->grads,
+                         dp_schedule_lr (schedule, c->lr, (double) e / c->epochs));
+    }
+}
+
+static double
+max_abs_diff (const DpNetwork *a, const DpNetwork *b)
+{
+  double d = 0.0;
+  for (gsize i = 0; i < a->n_params; i++)
+    d = MAX (d, fabs ((double) a->params[i] - b->params[i]));
+  return d;
+}
+
+static void
+test_schedule_applied (void)
+{
+  g_autoptr (DpDataset) train = synthetic (40, 23);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 8;
+  c.optimizer = DP_OPTIMIZER_SGD;
+  c.lr = 0.5;
+  c.schedule = DP_SCHEDULE_STEP;
+  c.batch = 40; /* one batch an epoch */
+  c.epochs = 2;
+  c.threads = 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) run = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (DpNetwork) step = dp_network_new (run->sizes, run->n_layers, c.activation, c.loss);
+  g_autoptr (DpNetwork) constant = dp_network_new (run->sizes, run->n_layers, c.activation, c.loss);
+  sgd_replay (&c, train, DP_SCHEDULE_STEP, step);
+  sgd_replay (&c, train, DP_SCHEDULE_CONSTANT, constant);
+  double d_step = max_abs_diff (run, step), d_const = max_abs_diff (run, constant);
+  g_test_message ("largest weight difference from the replay: step %.3g, constant %.3g", d_step,
+                  d_const);
+  g_assert_cmpfloat (d_step, <, 1e-5);
+  g_assert_cmpfloat (max_abs_diff (step, constant), >, 1e-3); /* the schedule shows */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -724,5 +780,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);
   g_test_add_func ("/engine/train/lbfgs-objective", test_lbfgs_objective);
   g_test_add_func ("/engine/train/cancel-every-batch", test_cancel_every_batch);
+  g_test_add_func ("/engine/train/schedule-applied", test_schedule_applied);
   return g_test_run ();
 }
