@@ -336,6 +336,12 @@ def offsets_overlap(h):
     h["layers.1.bias"]["data_offsets"] = [a[0] + 4, a[0] + 4 + 40]
 
 
+def offsets_overlap_one_float(h):
+    """layers.1.bias starts on the last float of layers.1.weight (the tensor before it)."""
+    o = h["layers.1.bias"]["data_offsets"]
+    h["layers.1.bias"]["data_offsets"] = [o[0] - 4, o[1] - 4]
+
+
 def offsets_backwards(h):
     o = h["layers.1.bias"]["data_offsets"]
     h["layers.1.bias"]["data_offsets"] = [o[1], o[0]]
@@ -348,6 +354,8 @@ def no_bias(h):
 model_case("model: data offsets out of bounds", safetensors(tweak=offsets_out),
            r"data_offsets.*(span|bounds|beyond)|out of bounds")
 model_case("model: overlapping data offsets", safetensors(tweak=offsets_overlap), r"overlap")
+model_case("model: data offsets overlapping by one float", safetensors(tweak=offsets_overlap_one_float),
+           r"overlap")
 model_case("model: data offsets backwards", safetensors(tweak=offsets_backwards),
            r"out of order|backwards|reversed")
 model_case("model: a missing tensor", safetensors(tweak=no_bias),
