@@ -22,6 +22,7 @@ import http.server
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -150,10 +151,31 @@ def wait_end(s, since, timeout):
 
 
 def start_disabled(s):
-    """Start does nothing: clicking it logs no 'train: start'."""
+    """Start does nothing: clicking it logs no 'train: start'. The click must have been there to
+    miss nothing: the pointer is over our window, inside Start's bounds (each session also
+    clicks Start once it is enabled, as a positive control)."""
     mark = s.mark()
+    x, y, w, h = train_layout(s)["start"]
     click_train(s, "start")
-    return s.wait_for(r"train: start", timeout=1.5, since=mark) is None
+    pos = dict(l.split(":", 1) for l in s.xdo("getmouselocation").split() if ":" in l)
+    on_start = (pos.get("window") == str(s.wid) and x <= int(pos["x"]) < x + w
+                and y <= int(pos["y"]) < y + h)
+    return on_start and s.wait_for(r"train: start", timeout=1.5, since=mark) is None
+
+
+PRED_IMAGE = (r"prediction #\d+: digit=(\d) confidence=([0-9.]+) runner_up=(\d) \(([0-9.]+)\) "
+              r".*trigger=image")
+
+
+def predict_image(s, png):
+    """Hands png to the running app (a second instance), on the Draw tab; returns the answer
+    (digit, confidence, runner-up, its probability) as logged, or None."""
+    tab(s, "draw")
+    s.wait_idle()
+    mark = s.mark()
+    s.run_second_instance(png)
+    m = s.wait_for(PRED_IMAGE, timeout=10, since=mark)
+    return m.groups() if m else None
 
 
 # --- with the real data ---------------------------------------------------------------------
@@ -236,7 +258,12 @@ def real_data_session():
               "--delay", "60", "1")
         end = wait_end(s, mark, 60)
         starts = s.find_all(r"train: start ", since=mark)
-        tap.ok(len(starts) == 1 and end is not None, "a double click on Start starts one run (%s)"
+        stops = s.find_all(r"train: stop requested", since=mark)
+        # both clicks arrived: the first started the run, the second landed on Stop (which takes
+        # Start's place) and stopped it; a lost second click would pass "one run" for nothing
+        tap.ok(len(starts) == 1 and len(stops) == 1 and end is not None
+               and end.group(1) == "cancelled",
+               "a double click on Start starts one run, and its second click stops it (%s)"
                % (end.group(1) if end else "no end"))
 
         # start again: a second run completes
@@ -285,6 +312,12 @@ def real_data_session():
         shutil.rmtree(work, ignore_errors=True)
 
         # Stop mid-epoch (Best: an epoch takes a minute or more here): lands quickly, the model stays
+        probe = os.path.join(tempfile.mkdtemp(prefix="digitpad-train-probe-"), "seven.png")
+        subprocess.run(["convert", "-size", "300x300", "xc:white", "-stroke", "black",
+                        "-strokewidth", "26", "-fill", "none", "-draw",
+                        "path 'M 80,70 L 220,70 L 130,250'", probe], check=True)
+        answer_before = predict_image(s, probe)  # the current model, before the run
+        open_train_tab(s)
         type_into(s, "limit", "")
         m = pick_preset(s, 4)
         tap.ok(m is not None and m.group(1) == "best", "the dropdown picks Best")
@@ -302,7 +335,14 @@ def real_data_session():
                "Stop mid-epoch cancels within a second (%s s)"
                % ("%.3f" % took if took is not None else "?"), s.log_text(mark)[-1500:])
         tap.ok(not s.find_all(EPOCH, since=mark), "it stopped in the first epoch")
-        tap.ok(not s.find_all(r"model loaded", since=mark), "stopping keeps the current model")
+        tap.ok(not s.find_all(r"model loaded", since=mark), "stopping loads no model")
+        # the real thing: the model in use answers the same image exactly as before the run
+        answer_after = predict_image(s, probe)
+        tap.ok(answer_before is not None and answer_after == answer_before,
+               "stopping keeps the current model: the same image, the same answer before and "
+               "after (%s / %s)" % (answer_before, answer_after))
+        shutil.rmtree(os.path.dirname(probe), ignore_errors=True)
+        open_train_tab(s)
 
         # a full run: the main loop stays responsive, and the Draw tab works during it
         m = pick_preset(s, 3)
@@ -378,6 +418,19 @@ def bad_data_session(name, folder, expect):
                "%s: the page reports it (%s)" % (name, m.group(2).strip() if m else "nothing"))
         s.wait_idle()
         tap.ok(start_disabled(s), "%s: Start is disabled" % name)
+        # the positive control, same session: with good data chosen, the same click starts a run
+        mark = s.mark()
+        if file_dialog(s, "choose", os.path.realpath(MNIST) + "/"):
+            s.wait_for(r"train: data (ok|error)", timeout=60, since=mark)
+        s.wait_idle()
+        mark = s.mark()
+        click_train(s, "start")
+        started = s.wait_for(r"train: start ", timeout=5, since=mark)
+        tap.ok(started is not None, "%s: once good data is chosen, the same click starts a run"
+               % name, s.log_text(mark)[-1000:])
+        if started:
+            click_train(s, "stop")
+            wait_end(s, mark, 10)
 
 
 def download_session():
