@@ -1,7 +1,9 @@
 /* test-train.c: training runs. Presets are valid and described; every bad setting is refused
  * with a message that names it; two runs with the same seed give bit-identical weights and
- * losses; cancelling returns G_IO_ERROR_CANCELLED within a batch; progress is throttled;
- * L-BFGS lowers the loss; and a short run on a MNIST subset reaches a stated accuracy. */
+ * losses; cancelling returns G_IO_ERROR_CANCELLED, and no batch is trained after the cancelling
+ * one; progress is throttled; L-BFGS lowers the loss, and its objective and gradient match a
+ * double-precision computation of the Classic cost; the schedule reaches the updates; and a
+ * short run on a MNIST subset reaches a stated accuracy. */
 #include <cblas.h>
 #include <dlfcn.h>
 #include <math.h>
