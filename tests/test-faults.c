@@ -2,7 +2,7 @@
  * model over and over is killed with SIGKILL at random moments, and the file left behind must load
  * complete, as the old model or the new one, never truncated nor mixed. A training run stopped at
  * any moment (from its progress callback, from its epoch callback, from another thread, or before
- * it starts) returns G_IO_ERROR_CANCELLED, touches nothing it was not given, and frees everything
+ * it starts) returns G_IO_ERROR_CANCELLED, leaves its data untouched, and frees everything
  * (the sanitizer build of `make test` runs this with LeakSanitizer). */
 #include <math.h>
 #include <signal.h>
