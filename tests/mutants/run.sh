@@ -21,11 +21,20 @@ else
   patches=(tests/mutants/*.patch)
 fi
 
-# the scratch tree: the working tree's files (committed or not, not ignored), mtimes kept, so
-# that ninja rebuilds only what a patch (or its reversal) touches
+# the scratch tree: the working tree's files (committed or not, not ignored). Only the files
+# whose content differs are copied, with a fresh mtime, so that ninja rebuilds what changed since
+# the last run (or what an interrupted run left patched) and nothing else.
 mkdir -p "$tree" "$logs"
+stage=$scratch/stage
+rm -rf "$stage" && mkdir -p "$stage"
 git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/mutants/' \
-  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xpf - -C "$tree"
+  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$stage"
+(cd "$stage" && find . -type f -print0) | while IFS= read -r -d '' f; do
+  if ! cmp -s "$stage/$f" "$tree/$f"; then
+    mkdir -p "$(dirname "$tree/$f")" && cp "$stage/$f" "$tree/$f"
+  fi
+done
+rm -rf "$stage"
 # git apply in the scratch tree must not find this repository around it
 export GIT_CEILING_DIRECTORIES=$scratch
 # the tests look for MNIST beside the repository by default: the scratch tree has none
@@ -61,6 +70,7 @@ for p in "${patches[@]}"; do
   fi
   t0=$(date +%s)
   (cd "$tree" && git apply "$root/$p")
+  trap '(cd "$tree" && git apply -R "$root/$p")' EXIT  # interrupted: the tree goes back
   # shellcheck disable=SC2046
   if ! meson compile -C "$build" $(targets_for $tests) >"$logs/$name.build" 2>&1; then
     echo "!! $name: does not build, see $logs/$name.build"; broken+=("$name")
@@ -81,6 +91,7 @@ for p in "${patches[@]}"; do
       | cut -c1-200 | sed 's/^/          /' 
   fi
   (cd "$tree" && git apply -R "$root/$p")
+  trap - EXIT
 done
 
 echo "mutants: ${#killed[@]} killed, ${#survived[@]} survived, ${#broken[@]} broken," \
