@@ -180,7 +180,7 @@ def main():
             time.sleep(0.5)
             tap.ok(arrived is not None and not s.find_all(r"prediction #", since=m),
                    "with live mode off, drawing predicts nothing (%s)"
-                   % ("its %d strokes arrived" % len(seven) if arrived else "the strokes never arrived"))
+                   % ("all %d of its strokes arrived" % len(seven) if arrived else "its strokes never arrived"))
             m = s.mark()
             s.click("predict")
             got = wait_pred(s, m, trigger="predict")
