@@ -37,6 +37,8 @@ done
 rm -rf "$stage"
 # git apply in the scratch tree must not find this repository around it
 export GIT_CEILING_DIRECTORIES=$scratch
+# a test a mutant makes abort leaves its temporary files behind: here, not in /tmp
+export TMPDIR=$scratch/tmp
 # the tests look for MNIST beside the repository by default: the scratch tree has none
 export DIGITPAD_MNIST_DIR=${DIGITPAD_MNIST_DIR:-$(cd "$root/.." && pwd)/shared/mnist}
 if [ ! -f "$build/build.ninja" ]; then
@@ -75,6 +77,7 @@ for p in "${patches[@]}"; do
   if ! meson compile -C "$build" $(targets_for $tests) >"$logs/$name.build" 2>&1; then
     echo "!! $name: does not build, see $logs/$name.build"; broken+=("$name")
   else
+    rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
     # shellcheck disable=SC2086
     if meson test -C "$build" --no-rebuild --num-processes 2 $tests >"$logs/$name.test" 2>&1; then
       verdict=SURVIVED; survived+=("$name")
