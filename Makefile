@@ -23,7 +23,7 @@ DEBS := build-essential pkg-config meson ninja-build \
         desktop-file-utils appstream gettext clang libclang-rt-14-dev llvm valgrind \
         python3-gi gir1.2-gtk-4.0
 
-.PHONY: all deps build run test bench fuzz asan clean
+.PHONY: all deps build run test bench fuzz asan clean mutants
 
 all: build
 
@@ -55,5 +55,9 @@ bench: build
 fuzz: deps
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# deliberate bugs (tests/mutants/*.patch) that the unit and CLI tests must each catch
+mutants: deps
+	@tests/mutants/run.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutants

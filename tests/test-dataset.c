@@ -1,5 +1,6 @@
 /* test-dataset.c: the IDX reader reads good files, gzipped or raw, and refuses each kind of bad
  * file with its own message naming the file; the real MNIST loads quickly with the right counts. */
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,11 +203,11 @@ test_count_mismatch (Fixture *f, gconstpointer data)
 static void
 test_label_above_9 (Fixture *f, gconstpointer data)
 {
-  static const guint8 bad[3] = { 3, 12, 4 };
+  static const guint8 bad[3] = { 3, 10, 4 }; /* the first label out of range */
   g_autoptr (GByteArray) lb = make_labels (0x801, 3, bad, 3);
   g_autofree char *p = write_gz (f->dir, "t10k-labels-idx1-ubyte.gz", lb->data, lb->len);
   expect_error (f->images, p, DP_ERROR_FORMAT,
-                "t10k-labels-idx1-ubyte.gz: label 12 at index 1 is above 9", NULL);
+                "t10k-labels-idx1-ubyte.gz: label 10 at index 1 is above 9", NULL);
 }
 
 static void
@@ -343,12 +344,31 @@ test_not_a_file (Fixture *f, gconstpointer data)
   expect_error (f->dir, f->labels, DP_ERROR_IO, "is a directory", NULL);
   g_autofree char *missing = g_build_filename (f->dir, "missing", NULL);
   expect_error (missing, f->labels, DP_ERROR_IO, "missing: cannot open", NULL);
-  if (getuid () != 0) /* root reads anything */
+  /* a file without read permission. Root reads anything, so as root (how CI runs) the read is
+   * tried with the effective user nobody, in a folder nobody may enter, and root comes back */
+  g_assert_cmpint (g_chmod (f->labels, 0), ==, 0);
+  gboolean as_root = geteuid () == 0;
+  if (as_root)
     {
-      g_assert_cmpint (g_chmod (f->labels, 0), ==, 0);
-      expect_error (f->images, f->labels, DP_ERROR_IO, "labels-idx1-ubyte: cannot open", NULL);
-      g_chmod (f->labels, 0644);
+      g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
+      g_assert_cmpint (setegid (65534), ==, 0);
+      g_assert_cmpint (seteuid (65534), ==, 0);
     }
+  /* the premise: this user may read the images beside it, not the labels */
+  g_assert_cmpint (faccessat (AT_FDCWD, f->images, R_OK, AT_EACCESS), ==, 0);
+  g_assert_cmpint (faccessat (AT_FDCWD, f->labels, R_OK, AT_EACCESS), !=, 0);
+  GError *error = NULL;
+  DpDataset *ds = dp_dataset_load (f->images, f->labels, &error);
+  if (as_root)
+    {
+      g_assert_cmpint (seteuid (0), ==, 0);
+      g_assert_cmpint (setegid (0), ==, 0);
+    }
+  g_chmod (f->labels, 0644);
+  g_assert_null (ds);
+  dp_test_assert_message (error, "labels-idx1-ubyte: cannot open", NULL);
+  g_assert_error (error, DP_ERROR, DP_ERROR_IO);
+  g_error_free (error);
 }
 
 static void
@@ -394,8 +414,9 @@ test_real_mnist (void)
   g_assert_cmpint (train->n, ==, 60000);
   static const guint8 first_train[10] = { 5, 0, 4, 1, 9, 2, 1, 3, 1, 4 };
   g_assert_cmpmem (train->labels, 10, first_train, 10);
-  /* a generous bound so a loaded machine does not fail it; the figure is in the log */
-  g_assert_cmpfloat (secs, <, 5.0);
+  /* an outright-freeze limit, not a speed figure (that is in the log): a busy machine takes
+   * seconds where an idle one takes a fraction */
+  g_assert_cmpfloat (secs, <, 60.0);
 
   g_autoptr (DpDataset) test = dp_dataset_load_mnist (dir, FALSE, &error);
   g_assert_no_error (error);

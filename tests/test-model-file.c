@@ -877,7 +877,7 @@ test_theta_predicts_like_tutorial (void)
   guint8 *pred = g_new (guint8, n);
   dp_network_classify (net, test->images, n, pred, NULL);
   int differ = 0, right = 0;
-  double closest = 1; /* the smallest top-two margin among the differing images */
+  double widest = 0; /* the largest margin between the two answers among the differing images */
   double min_gap = 1; /* the smallest top-two margin over all images */
   int differ_predict = 0; /* dp_network_predict (one image) against dp_network_classify */
   for (int i = 0; i < n; i++)
@@ -911,7 +911,7 @@ test_theta_predicts_like_tutorial (void)
       if (best != pred[i])
         {
           differ++;
-          closest = MIN (closest, fabs (a3[best] - a3[pred[i]]));
+          widest = MAX (widest, fabs (a3[best] - a3[pred[i]]));
           g_test_message ("image %d: tutorial %d (%.9f), digitpad %d (%.9f)", i, best, a3[best],
                           pred[i], a3[pred[i]]);
         }
@@ -920,15 +920,15 @@ test_theta_predicts_like_tutorial (void)
                   "double-precision reference (closest call: top two outputs %.3g apart)",
                   100.0 * right / n, differ, n, min_gap);
   if (differ)
-    g_test_message ("smallest margin among the differing images: %.3g", closest);
+    g_test_message ("largest margin among the differing images: %.3g", widest);
   /* the pair must be a real classifier, else agreeing would prove little */
   g_assert_cmpint (right, >, n * 7 / 10);
   /* Exact agreement is what this machine gives (0 of 10000, the closest call 3.75e-8 apart).
    * The network computes in float, so a tie closer than float's resolution (about 6e-8 at 1.0)
-   * may go either way with another BLAS kernel: tolerate those, and only those. */
+   * may go either way with another BLAS kernel: tolerate those, and only those (every one of
+   * them, so the largest margin among them, is a near-tie). */
   g_assert_cmpint (differ, <=, 3);
-  if (differ)
-    g_assert_cmpfloat (closest, <, 1e-6);
+  g_assert_cmpfloat (widest, <, 1e-6);
   g_assert_cmpint (differ_predict, ==, 0);
   g_free (pred);
   g_free (T1);

@@ -175,7 +175,10 @@ test_predict_classify (void)
         }
       for (int k = 0; k < DP_N_CLASSES; k++)
         classes_seen += (seen_mask >> k) & 1;
-      g_assert_cmpint (classes_seen, >=, 1);
+      /* agreeing is only worth something if the answers vary: 6 classes of 10 here (fixed
+       * seed); a net that put every image in one class would agree trivially */
+      g_test_message ("loss %d: %d classes predicted", loss, classes_seen);
+      g_assert_cmpint (classes_seen, >=, 4);
     }
 }
 

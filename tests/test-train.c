@@ -1,7 +1,9 @@
 /* test-train.c: training runs. Presets are valid and described; every bad setting is refused
  * with a message that names it; two runs with the same seed give bit-identical weights and
- * losses; cancelling returns G_IO_ERROR_CANCELLED within a batch; progress is throttled;
- * L-BFGS lowers the loss; and a short run on a MNIST subset reaches a stated accuracy. */
+ * losses; cancelling returns G_IO_ERROR_CANCELLED, and no batch is trained after the cancelling
+ * one; progress is throttled; L-BFGS lowers the loss, and its objective and gradient match a
+ * double-precision computation of the Classic cost; the schedule reaches the updates; and a
+ * short run on a MNIST subset reaches a stated accuracy. */
 #include <cblas.h>
 #include <dlfcn.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
+#include "engine/optimizer.h"
 #include "engine/train.h"
 #include "test-util.h"
 
@@ -585,6 +588,254 @@ test_validate_field (void)
     }
   g_assert_cmpstr (dp_train_field_name (DP_TRAIN_FIELD_NONE), ==, "");
   g_assert_cmpstr (dp_train_field_name (99), ==, "");
+/* ---- independent checks: the L-BFGS objective in double, cancellation per batch ---- */
+
+/* J(θ) = (1/N)·Σ_n Σ_k CE(σ(z_k), [k = y_n]) + coeff/2·Σw² for a sigmoid net with sigmoid
+ * cross-entropy outputs (the Classic preset), and ∇J into grad (n_params), all in double,
+ * written out from the definitions: it shares no code with the engine's forward and backward. */
+static double
+classic_objective (const DpNetwork *net, const DpDataset *ds, double coeff, double *grad)
+{
+  const int L = net->n_layers;
+  gsize n_params = net->n_params;
+  memset (grad, 0, n_params * sizeof (double));
+  g_autofree double **a = g_new0 (double *, L + 1);
+  g_autofree double **d = g_new0 (double *, L + 1);
+  for (int l = 0; l <= L; l++)
+    {
+      a[l] = g_new0 (double, net->sizes[l]);
+      d[l] = g_new0 (double, net->sizes[l]);
+    }
+  double loss = 0.0;
+  for (int n = 0; n < ds->n; n++)
+    {
+      for (int i = 0; i < DP_INPUT_SIZE; i++)
+        a[0][i] = ds->images[(gsize) n * DP_INPUT_SIZE + i];
+      for (int l = 0; l < L; l++)
+        {
+          const float *W = dp_network_weights (net, l), *b = dp_network_bias (net, l);
+          int in = net->sizes[l], out = net->sizes[l + 1];
+          for (int j = 0; j < out; j++)
+            {
+              double z = b[j];
+              for (int i = 0; i < in; i++)
+                z += (double) W[(gsize) j * in + i] * a[l][i];
+              a[l + 1][j] = 1.0 / (1.0 + exp (-z));
+            }
+        }
+      const int K = net->sizes[L];
+      for (int k = 0; k < K; k++)
+        {
+          double h = a[L][k], t = k == ds->labels[n] ? 1.0 : 0.0;
+          loss -= t * log (h) + (1.0 - t) * log (1.0 - h);
+          d[L][k] = (h - t) / ds->n; /* ∂(loss/N)/∂z for sigmoid + cross-entropy */
+        }
+      for (int l = L - 1; l >= 0; l--)
+        {
+          const float *W = dp_network_weights (net, l);
+          int in = net->sizes[l], out = net->sizes[l + 1];
+          gsize off = dp_network_layer_offset (net, l), nw = (gsize) in * out;
+          for (int j = 0; j < out; j++)
+            {
+              for (int i = 0; i < in; i++)
+                grad[off + (gsize) j * in + i] += d[l + 1][j] * a[l][i];
+              grad[off + nw + j] += d[l + 1][j];
+            }
+          if (l > 0)
+            for (int i = 0; i < in; i++)
+              {
+                double s = 0.0;
+                for (int j = 0; j < out; j++)
+                  s += (double) W[(gsize) j * in + i] * d[l + 1][j];
+                d[l][i] = s * a[l][i] * (1.0 - a[l][i]);
+              }
+        }
+    }
+  double sq = 0.0;
+  for (int l = 0; l < L; l++)
+    {
+      const float *W = dp_network_weights (net, l);
+      gsize off = dp_network_layer_offset (net, l), nw = (gsize) net->sizes[l] * net->sizes[l + 1];
+      for (gsize i = 0; i < nw; i++)
+        {
+          sq += (double) W[i] * W[i];
+          grad[off + i] += coeff * W[i];
+        }
+    }
+  for (int l = 0; l <= L; l++)
+    {
+      g_free (a[l]);
+      g_free (d[l]);
+    }
+  return loss / ds->n + 0.5 * coeff * sq;
+}
+
+static double
+norm2 (const double *v, gsize n)
+{
+  double s = 0.0;
+  for (gsize i = 0; i < n; i++)
+    s += v[i] * v[i];
+  return sqrt (s);
+}
+
+/* The Classic preset's objective, cost and gradient. A strong λ makes the L2 term a large part
+ * of J, so a wrong coefficient shows in the loss L-BFGS reports for its last accepted point
+ * (which is the network it returns), and a gradient without the L2 term sends L-BFGS somewhere
+ * other than a stationary point of J: the independent gradient must have all but vanished. */
+static void
+test_lbfgs_objective (void)
+{
+  g_autoptr (DpDataset) train = synthetic (60, 21);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("classic", &c, NULL));
+  c.hidden[0] = 6;
+  c.epochs = 80;
+  c.l2 = 1.5; /* coeff = λ/N = 0.025: the L2 term is about a third of the final J */
+  c.threads = 1;
+  double coeff = c.l2 / train->n;
+  Recorder rec = { g_array_new (FALSE, FALSE, sizeof (double)) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = run_recorded (&c, train, NULL, &rec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rec.losses->len, >=, 3);
+
+  /* the starting point: the same seed draws the same weights */
+  g_autoptr (DpNetwork) start = dp_network_new (net->sizes, net->n_layers, DP_ACTIVATION_SIGMOID,
+                                                DP_LOSS_SIGMOID_CE);
+  DpRng rng;
+  dp_rng_init (&rng, c.seed);
+  dp_network_init (start, c.init, &rng);
+  g_autofree double *g0 = g_new (double, net->n_params);
+  g_autofree double *g1 = g_new (double, net->n_params);
+  double j0 = classic_objective (start, train, coeff, g0);
+  double j1 = classic_objective (net, train, coeff, g1);
+  double reported = g_array_index (rec.losses, double, rec.losses->len - 1);
+  double l2_part = 0.5 * coeff * dp_network_weight_sq_sum (net);
+  g_test_message ("J: %.6f → %.6f (reported %.6f, L2 part %.6f); |∇J|: %.3g → %.3g", j0, j1,
+                  reported, l2_part, norm2 (g0, net->n_params), norm2 (g1, net->n_params));
+  g_assert_cmpfloat (fabs (reported - j1), <, 1e-4 * j1);
+  g_assert_cmpfloat (l2_part, >, 0.1 * j1); /* the L2 term weighs in J */
+  g_assert_cmpfloat (j1, <, j0);
+  g_assert_cmpfloat (norm2 (g1, net->n_params), <, 0.01 * norm2 (g0, net->n_params));
+  g_array_unref (rec.losses);
+}
+
+/* Cancellation is polled before every batch. A progress callback that takes longer than the
+ * 1/20 s throttle makes every batch report (whatever the machine's speed), so the calls count
+ * the batches: cancelled in the third call, the run trains no fourth batch and finishes no
+ * epoch. 60 images in batches of 8: 8 batches an epoch, the last one of 4 images. */
+typedef struct
+{
+  int n_calls, epoch[16], batch[16], n_batches[16];
+  GCancellable *cancellable;
+  int n_epochs_done;
+} BatchLog;
+
+static void
+on_progress_slow (const DpTrainProgress *p, gpointer user_data)
+{
+  BatchLog *log = user_data;
+  g_assert_cmpint (log->n_calls, <, 16);
+  log->epoch[log->n_calls] = p->epoch;
+  log->batch[log->n_calls] = p->batch;
+  log->n_batches[log->n_calls] = p->n_batches;
+  log->n_calls++;
+  if (log->n_calls == 3)
+    g_cancellable_cancel (log->cancellable);
+  g_usleep (G_USEC_PER_SEC / 20 + 10000); /* past the throttle: the next batch reports too */
+}
+
+static void
+on_epoch_count (const DpEpochResult *r, gpointer user_data)
+{
+  ((BatchLog *) user_data)->n_epochs_done++;
+}
+
+static void
+test_cancel_every_batch (void)
+{
+  g_autoptr (DpDataset) train = synthetic (60, 22);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 8;
+  c.batch = 8;
+  c.epochs = 3;
+  c.threads = 1;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  BatchLog log = { 0 };
+  log.cancellable = cancellable;
+  DpTrainCallbacks cb = { on_progress_slow, on_epoch_count, &log };
+  g_autoptr (GError) error = NULL;
+  g_assert_null (dp_train_run (&c, train, NULL, &cb, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  for (int i = 0; i < log.n_calls; i++)
+    g_test_message ("progress call %d: epoch %d batch %d", i + 1, log.epoch[i], log.batch[i]);
+  /* every batch reported (the premise), and none came after the cancelling one */
+  g_assert_cmpint (log.n_calls, ==, 3);
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (log.epoch[i], ==, 1);
+      g_assert_cmpint (log.batch[i], ==, i + 1);
+      g_assert_cmpint (log.n_batches[i], ==, 8); /* the partial batch counts */
+    }
+  g_assert_cmpint (log.n_epochs_done, ==, 0);
+}
+
+/* The learning-rate schedule reaches the updates: full-batch SGD for 2 epochs with the step
+ * schedule takes one step at lr and one at lr/10 (progress 0.5). Replayed here step by step from
+ * the same initial weights; the run shuffles its rows, so the sums differ in rounding only. */
+static void
+sgd_replay (const DpTrainConfig *c, const DpDataset *train, DpSchedule schedule, DpNetwork *net)
+{
+  DpRng rng;
+  dp_rng_init (&rng, c->seed);
+  dp_network_init (net, c->init, &rng);
+  g_autoptr (DpWorkspace) ws = dp_workspace_new (net, train->n, FALSE);
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_SGD, net, 0, FALSE, 0);
+  for (int e = 0; e < c->epochs; e++)
+    {
+      dp_network_forward (net, ws, train->images, train->n, 0.0f, NULL);
+      dp_network_backward (net, ws, train->labels, train->n, 1.0f / train->n, FALSE);
+      dp_optimizer_step (opt, net, ws->grads,
+                         dp_schedule_lr (schedule, c->lr, (double) e / c->epochs));
+    }
+}
+
+static double
+max_abs_diff (const DpNetwork *a, const DpNetwork *b)
+{
+  double d = 0.0;
+  for (gsize i = 0; i < a->n_params; i++)
+    d = MAX (d, fabs ((double) a->params[i] - b->params[i]));
+  return d;
+}
+
+static void
+test_schedule_applied (void)
+{
+  g_autoptr (DpDataset) train = synthetic (40, 23);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 8;
+  c.optimizer = DP_OPTIMIZER_SGD;
+  c.lr = 0.5;
+  c.schedule = DP_SCHEDULE_STEP;
+  c.batch = 40; /* one batch an epoch */
+  c.epochs = 2;
+  c.threads = 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) run = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (DpNetwork) step = dp_network_new (run->sizes, run->n_layers, c.activation, c.loss);
+  g_autoptr (DpNetwork) constant = dp_network_new (run->sizes, run->n_layers, c.activation, c.loss);
+  sgd_replay (&c, train, DP_SCHEDULE_STEP, step);
+  sgd_replay (&c, train, DP_SCHEDULE_CONSTANT, constant);
+  double d_step = max_abs_diff (run, step), d_const = max_abs_diff (run, constant);
+  g_test_message ("largest weight difference from the replay: step %.3g, constant %.3g", d_step,
+                  d_const);
+  g_assert_cmpfloat (d_step, <, 1e-5);
+  g_assert_cmpfloat (max_abs_diff (step, constant), >, 1e-3); /* the schedule shows */
 }
 
 int
@@ -604,5 +855,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/lbfgs-out-of-memory", test_lbfgs_out_of_memory);
   g_test_add_func ("/engine/train/diverge", test_diverge);
   g_test_add_func ("/engine/train/mnist-subset", test_mnist_subset);
+  g_test_add_func ("/engine/train/lbfgs-objective", test_lbfgs_objective);
+  g_test_add_func ("/engine/train/cancel-every-batch", test_cancel_every_batch);
+  g_test_add_func ("/engine/train/schedule-applied", test_schedule_applied);
   return g_test_run ();
 }

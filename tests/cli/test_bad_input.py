@@ -4,8 +4,9 @@ exit status 1 and exactly one line on stderr that names the file and says what i
 time limit (no hang), without a crash and without an answer made up on stdout.
 
 Every file is generated here (no MNIST needed). Run with DIGITPAD_CLI=path/to/digitpad-cli;
-stdlib only, /usr/bin/python3. Root can read any file, so "unreadable" is a dangling symlink and a
-FIFO (opening a FIFO for reading blocks until a writer comes: a reader that opens it blindly hangs).
+stdlib only, /usr/bin/python3. Root can read any file, so the unreadable model is opened by the CLI
+run as the user nobody when the suite runs as root; a dangling symlink and a FIFO are unreadable
+too (opening a FIFO for reading blocks until a writer comes: a reader that opens it blindly hangs).
 """
 import gzip
 import json
@@ -108,11 +109,22 @@ def theta(rows, cols, value=lambda r, c: math.sin(r * 31 + c) * 0.1):
 
 
 # --- running the CLI ----------------------------------------------------------------------------
-def run(args):
+def as_nobody():
+    """In the child, before exec: become the user nobody (root reads any file whatever its mode)."""
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+NOBODY = 65534
+
+
+def run(args, preexec_fn=None):
     """Runs the CLI; returns (status, stdout, stderr, seconds, max RSS in MiB). A hang is killed."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        p = subprocess.Popen([CLI] + args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        p = subprocess.Popen([CLI] + args, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                             preexec_fn=preexec_fn)
         while True:
             pid, status, usage = os.wait4(p.pid, os.WNOHANG)
             if pid:
@@ -132,11 +144,14 @@ def run(args):
                 seconds, usage.ru_maxrss / 1024)
 
 
-def expect_failure(args, named, pattern, max_rss_mb=None):
+last_said = [None]  # the last message expect_failure matched, paths removed (for the log)
+
+
+def expect_failure(args, named, pattern, max_rss_mb=None, preexec_fn=None):
     """Exit 1, one line on stderr naming `named` (a path: its basename must appear) and matching
     pattern (case-insensitive), and with max_rss_mb, a peak memory below it. Returns a list of
     problems (empty = pass)."""
-    code, out, err, seconds, rss = run(args)
+    code, out, err, seconds, rss = run(args, preexec_fn)
     problems = []
     if code is None:
         return [f"hung: killed after {TIMEOUT:.0f} s"]
@@ -150,8 +165,10 @@ def expect_failure(args, named, pattern, max_rss_mb=None):
     text = " ".join(lines)
     if os.path.basename(named) not in text:
         problems.append(f"the message does not name {os.path.basename(named)}")
-    if not re.search(pattern, text, re.I):
-        problems.append(f"the message does not say /{pattern}/")
+    said = strip_paths(text)
+    last_said[0] = said
+    if not re.search(pattern, said, re.I):
+        problems.append(f"the message, paths removed ({said!r}), does not say /{pattern}/")
     if problems:
         problems.append(f"stderr: {err.strip()!r}")
         if out.strip():
@@ -161,6 +178,20 @@ def expect_failure(args, named, pattern, max_rss_mb=None):
 
 # --- fixtures -----------------------------------------------------------------------------------
 tmp = tempfile.mkdtemp(prefix="digitpad-bad-input-")
+_serial = [0]
+
+
+def neutral(suffix=""):
+    """A fresh file or folder name that says nothing about the case ("f07.png")."""
+    _serial[0] += 1
+    return f"f{_serial[0]:02d}{suffix}"
+
+
+def strip_paths(text):
+    """The message without the paths of the files it names (every one lies under tmp, and the
+    MNIST base names are fixed): what is left must say what is wrong by itself."""
+    text = re.sub(re.escape(tmp) + r"[^\s:,;'\"()]*", "@", text)
+    return re.sub(r"t10k-(images|labels)-idx[13]-ubyte(\.gz)?", "@", text)
 
 
 def path(*parts):
@@ -200,7 +231,7 @@ def data_dir(name, images=None, labels=None):
 def idx_case(title, pattern, images=None, labels=None, bad=IMAGES):
     @case
     def _():
-        d = data_dir(re.sub(r"\W+", "-", title), images, labels)
+        d = data_dir(neutral(), images, labels)
         return title, expect_failure(["eval", GOOD_MODEL, "--data", d], os.path.join(d, bad), pattern)
 
 
@@ -220,16 +251,16 @@ def good_files_work():
 idx_case("IDX: empty images file", r"empty", images=b"")
 idx_case("IDX: empty labels file", r"empty", labels=b"", bad=LABELS)
 idx_case("IDX: wrong magic", r"magic", images=b"\x00\x00\x08\x04" + idx_images(3)[4:])
-idx_case("IDX: images file given as labels", r"magic|label", labels=idx_images(3), bad=LABELS)
-idx_case("IDX: truncated header", r"truncated|header", images=idx_images(3)[:10])
-idx_case("IDX: truncated data", r"truncated|ends", images=idx_images(3)[:-100])
-idx_case("IDX: truncated labels", r"truncated|ends", labels=idx_labels([0, 1, 2])[:-1], bad=LABELS)
-idx_case("IDX: counts of images and labels differ", r"\b3\b.*\b2\b|match|differ|disagree",
+idx_case("IDX: images file given as labels", r"magic|image file, expected label", labels=idx_images(3), bad=LABELS)
+idx_case("IDX: truncated header", r"truncated header|header.*\b10\b.*\b16\b", images=idx_images(3)[:10])
+idx_case("IDX: truncated data", r"truncated|data ends", images=idx_images(3)[:-100])
+idx_case("IDX: truncated labels", r"truncated|data ends", labels=idx_labels([0, 1, 2])[:-1], bad=LABELS)
+idx_case("IDX: counts of images and labels differ", r"3 images.*2 labels|\bmatch|differ|disagree",
          labels=idx_labels([0, 1]), bad=LABELS)
-idx_case("IDX: 32×32 images instead of 28×28", r"28\s*[×x]\s*28|32",
+idx_case("IDX: 32×32 images instead of 28×28", r"32\s*[×x]\s*32|expected 28\s*[×x]\s*28",
          images=struct.pack(">IIII", 0x803, 3, 32, 32) + b"\x00" * 3 * 32 * 32)
-idx_case("IDX: label 12 (above 9)", r"label.*(above|range|> ?9|invalid)|12",
-         labels=idx_labels([0, 12, 2]), bad=LABELS)
+idx_case("IDX: label 10 (the first above 9)", r"label.*(above 9|range|> ?9|invalid)|\b10\b.*(above|range)",
+         labels=idx_labels([0, 10, 2]), bad=LABELS)
 idx_case("IDX: header claims 2^31 images in a small file (no allocation)",
          r"truncated|claims|holds only|too (many|large)", images=idx_images(3, claim=0x7FFFFFF0))
 idx_case("IDX: gzip header claiming a billion images", r"truncated|claims|too (many|large)|more than",
@@ -247,7 +278,7 @@ idx_case("IDX: corrupt gzip stream", r"gzip|corrupt|compress|crc|invalid|truncat
 idx_case("IDX: truncated gzip stream", r"gzip|truncated|ends|corrupt",
          images=gzip.compress(idx_images(3), mtime=0)[:-40])
 idx_case("IDX: a directory in place of the images file", r"directory", images=lambda p: os.mkdir(p))
-idx_case("IDX: a dangling symlink in place of the labels file", r"no such file|cannot open|not found|no t10k-labels\S* .*there",
+idx_case("IDX: a dangling symlink in place of the labels file", r"no such file|cannot open|not found|no @ or @ \(MNIST test set\) there",
          labels=lambda p: os.symlink(os.path.join(tmp, "nowhere"), p), bad=LABELS)
 idx_case("IDX: a FIFO in place of the images file (must not block)",
          r"empty|not a (regular )?file|fifo|pipe|special", images=lambda p: os.mkfifo(p))
@@ -255,16 +286,17 @@ idx_case("IDX: a FIFO in place of the images file (must not block)",
 
 @case
 def idx_missing_dir():
-    d = path("no-such-dir")
+    d = path(neutral())
     return "IDX: --data names a directory that does not exist", \
-        expect_failure(["eval", GOOD_MODEL, "--data", d], d, r"no such|not found|cannot|no t10k")
+        expect_failure(["eval", GOOD_MODEL, "--data", d], d,
+                       r"no such|not found|does not exist|no @ or @ \(MNIST test set\) there")
 
 
 # --- model files --------------------------------------------------------------------------------
 def model_case(title, data, pattern):
     @case
     def _():
-        m = write("models/" + re.sub(r"\W+", "-", title) + ".safetensors", data)
+        m = write("models/" + neutral(".safetensors"), data)
         return title, expect_failure(["predict", m, GOOD_IMAGE], m, pattern)
 
 
@@ -272,14 +304,15 @@ good = safetensors()
 model_case("model: a file of zero bytes", b"", r"empty|zero|too short|header|truncated")
 model_case("model: shorter than the 8-byte header length", good[:5], r"too short|truncated|header")
 model_case("model: header length beyond the file", struct.pack("<Q", len(good)) + good[8:],
-           r"header")
-model_case("model: header length 2^63", struct.pack("<Q", 1 << 63) + good[8:], r"header")
+           r"header length .*beyond|beyond the end")
+model_case("model: header length 2^63", struct.pack("<Q", 1 << 63) + good[8:],
+           r"header length .*beyond|beyond the end")
 model_case("model: invalid JSON", struct.pack("<Q", 16) + b"{\"__metadata__\":" + good[24:],
-           r"json|parse|invalid|header")
+           r"json|parse")
 model_case("model: JSON that is not an object", struct.pack("<Q", 8) + b"[1,2,3] " + good[16:],
-           r"json|object|header")
-model_case("model: unknown dtype F16", safetensors(dtype="F16"), r"dtype|F16")
-model_case("model: unknown dtype XYZ", safetensors(dtype="XYZ"), r"dtype|XYZ")
+           r"not an object")
+model_case("model: unknown dtype F16", safetensors(dtype="F16"), r"dtype F16")
+model_case("model: unknown dtype XYZ", safetensors(dtype="XYZ"), r"dtype XYZ")
 
 
 def break_chain(h):
@@ -287,9 +320,11 @@ def break_chain(h):
 
 
 model_case("model: shapes that do not chain (784-4, then 5-10)", safetensors(tweak=break_chain),
-           r"shape|chain|5|4")
-model_case("model: output of 9 classes", safetensors(sizes=(784, 4, 9)), r"10|shape|output|classes")
-model_case("model: input of 100", safetensors(sizes=(100, 4, 10)), r"784|shape|input")
+           r"\[10, 5\].*(chain|\b4\b)|do not chain")
+model_case("model: output of 9 classes", safetensors(sizes=(784, 4, 9)),
+           r"9 (outputs|classes).*\b10\b|expected 10 (digits|classes|outputs)")
+model_case("model: input of 100", safetensors(sizes=(100, 4, 10)),
+           r"\[4, 100\].*784|input.*784|expected \[out, 784\]")
 
 
 def offsets_out(h):
@@ -301,6 +336,12 @@ def offsets_overlap(h):
     h["layers.1.bias"]["data_offsets"] = [a[0] + 4, a[0] + 4 + 40]
 
 
+def offsets_overlap_one_float(h):
+    """layers.1.bias starts on the last float of layers.1.weight (the tensor before it)."""
+    o = h["layers.1.bias"]["data_offsets"]
+    h["layers.1.bias"]["data_offsets"] = [o[0] - 4, o[1] - 4]
+
+
 def offsets_backwards(h):
     o = h["layers.1.bias"]["data_offsets"]
     h["layers.1.bias"]["data_offsets"] = [o[1], o[0]]
@@ -310,27 +351,52 @@ def no_bias(h):
     del h["layers.1.bias"]
 
 
-model_case("model: data offsets out of bounds", safetensors(tweak=offsets_out), r"offset|bounds|beyond|size")
-model_case("model: overlapping data offsets", safetensors(tweak=offsets_overlap), r"overlap|offset")
-model_case("model: data offsets backwards", safetensors(tweak=offsets_backwards), r"offset|size")
-model_case("model: a missing tensor", safetensors(tweak=no_bias), r"missing|layers\.1\.bias|bias")
-model_case("model: a NaN weight", safetensors(fill=float("nan")), r"nan|finite")
-model_case("model: an infinite weight", safetensors(fill=float("inf")), r"inf|finite")
+model_case("model: data offsets out of bounds", safetensors(tweak=offsets_out),
+           r"data_offsets.*(span|bounds|beyond)|out of bounds")
+model_case("model: overlapping data offsets", safetensors(tweak=offsets_overlap), r"overlap")
+model_case("model: data offsets overlapping by one float", safetensors(tweak=offsets_overlap_one_float),
+           r"overlap")
+model_case("model: data offsets backwards", safetensors(tweak=offsets_backwards),
+           r"out of order|backwards|reversed")
+model_case("model: a missing tensor", safetensors(tweak=no_bias),
+           r"missing tensor layers\.1\.bias|layers\.1\.bias.*missing")
+model_case("model: a NaN weight", safetensors(fill=float("nan")), r"\bnan\b|not finite")
+model_case("model: an infinite weight", safetensors(fill=float("inf")), r"infinite|\binf\b|not finite")
 model_case("model: missing metadata", safetensors(meta=False), r"metadata")
-model_case("model: a PNG given as the model", png(4, 4, lambda y: b"\x00" * 4), r"header|safetensors|json|model")
+model_case("model: a PNG given as the model", png(4, 4, lambda y: b"\x00" * 4),
+           r"not a safetensors|header length .*beyond|json")
 
 
 @case
 def model_directory():
-    d = path("model-dir.safetensors")
+    d = path(neutral(".safetensors"))
     os.makedirs(d, exist_ok=True)
     return "model: a directory in place of the model", \
-        expect_failure(["predict", d, GOOD_IMAGE], d, r"directory|cannot|read")
+        expect_failure(["predict", d, GOOD_IMAGE], d, r"directory|not a regular file")
+
+
+@case
+def model_unreadable():
+    """A model file without read permission. Root reads it anyway, so as root (how CI runs) the
+    CLI runs as nobody, with the folders on the way open to it and the image readable."""
+    d = path(neutral())
+    os.makedirs(d)
+    p = write(os.path.join(d, neutral(".safetensors")), good)
+    os.chmod(p, 0)
+    drop = None
+    if os.geteuid() == 0:
+        for folder in (tmp, d):
+            os.chmod(folder, 0o755)
+        drop = as_nobody
+    problems = expect_failure(["predict", p, GOOD_IMAGE], p, r"permission denied|not readable",
+                              preexec_fn=drop)
+    os.chmod(p, 0o644)
+    return "model: a file without read permission" + (" (run as nobody)" if drop else ""), problems
 
 
 @case
 def model_fifo():
-    p = path("models/fifo.safetensors")
+    p = path("models/" + neutral(".safetensors"))
     os.makedirs(os.path.dirname(p), exist_ok=True)
     os.mkfifo(p)
     return "model: a FIFO in place of the model (must not block)", \
@@ -339,7 +405,7 @@ def model_fifo():
 
 @case
 def model_device():
-    p = path("models/dev-zero.safetensors")
+    p = path(neutral(".safetensors"))
     os.symlink("/dev/zero", p)
     return "model: /dev/zero in place of the model (no endless read)", \
         expect_failure(["predict", p, GOOD_IMAGE], p, r"too large|not a (regular )?file|device",
@@ -348,11 +414,11 @@ def model_device():
 
 @case
 def model_huge_file():
-    p = path("models/huge.safetensors")
+    p = path("models/" + neutral(".safetensors"))
     with open(p, "wb") as f:
         f.write(good[:4096])
         f.truncate(3 << 30)  # sparse: 3 GiB that take no disk
-    problems = expect_failure(["predict", p, GOOD_IMAGE], p, r"too large|header|offset|size",
+    problems = expect_failure(["predict", p, GOOD_IMAGE], p, r"too large",
                               max_rss_mb=HUGE_RSS_LIMIT_MB)
     os.unlink(p)
     return "model: a 3 GiB file is refused without reading it all into memory", problems
@@ -362,7 +428,7 @@ def model_huge_file():
 def theta_case(title, t1, t2, pattern, bad="Theta1.txt"):
     @case
     def _():
-        d = path("theta-" + re.sub(r"\W+", "-", title))
+        d = path(neutral())
         os.makedirs(d, exist_ok=True)
         p1, p2, out = os.path.join(d, "Theta1.txt"), os.path.join(d, "Theta2.txt"), os.path.join(d, "out.safetensors")
         for p, data in ((p1, t1), (p2, t2)):
@@ -389,20 +455,20 @@ def theta_good():
     return "Theta: a good 784-3-10 pair imports (control)", [] if ok else [f"exit {code}: {err.strip()!r}"]
 
 
-theta_case("Theta: Theta1 with 700 columns", theta(3, 700), T2, r"785|column|shape")
-theta_case("Theta: Theta2 with 9 rows", T1, theta(9, 4), r"10|rows|shape", bad="Theta2.txt")
-theta_case("Theta: Theta2 not matching Theta1's hidden size", T1, theta(10, 6), r"4|column|shape|hidden|match",
+theta_case("Theta: Theta1 with 700 columns", theta(3, 700), T2, r"\b700\b.*\b785\b")
+theta_case("Theta: Theta2 with 9 rows", T1, theta(9, 4), r"\b9\b.*expected 10\b|\b9 rows", bad="Theta2.txt")
+theta_case("Theta: Theta2 not matching Theta1's hidden size", T1, theta(10, 6), r"10\s*[×x]\s*6.*10\s*[×x]\s*4|6 columns.*\b4\b",
            bad="Theta2.txt")
-theta_case("Theta: non-numeric text", T1.replace(b"e-", b"x-", 1), T2, r"number|numeric|parse|not a|invalid")
-theta_case("Theta: words instead of numbers", b"hello world\n", T2, r"number|numeric|parse|not a|invalid")
-theta_case("Theta: ragged rows", T1.rsplit(b" ", 1)[0] + b"\n", T2, r"ragged|column|row|line|shape")
+theta_case("Theta: non-numeric text", T1.replace(b"e-", b"x-", 1), T2, r"not a number|numeric|parse error")
+theta_case("Theta: words instead of numbers", b"hello world\n", T2, r"not a number|numeric|parse error")
+theta_case("Theta: ragged rows", T1.rsplit(b" ", 1)[0] + b"\n", T2, r"ragged|784 values.*785")
 theta_case("Theta: an empty file", b"", T2, r"empty|no (rows|numbers|data)")
-theta_case("Theta: NaN in the weights", T1.replace(b" ", b" nan ", 1), T2, r"nan|finite|number")
+theta_case("Theta: NaN in the weights", T1.replace(b" ", b" nan ", 1), T2, r"\bnan\b|not finite|infinite")
 
 
 @case
 def theta_fifo():
-    d = path("theta-fifo")
+    d = path(neutral())
     os.makedirs(d, exist_ok=True)
     p1, p2, out = (os.path.join(d, n) for n in ("Theta1.txt", "Theta2.txt", "out.safetensors"))
     os.mkfifo(p1)
@@ -414,7 +480,7 @@ def theta_fifo():
 
 @case
 def theta_huge():
-    d = path("theta-huge")
+    d = path(neutral())
     os.makedirs(d, exist_ok=True)
     p1, p2, out = (os.path.join(d, n) for n in ("Theta1.txt", "Theta2.txt", "out.safetensors"))
     with open(p1, "wb") as f:
@@ -428,19 +494,22 @@ def theta_huge():
 
 
 # --- images -------------------------------------------------------------------------------------
-def image_case(title, data, pattern, name=None):
+def image_case(title, data, pattern, todo=None):
     @case
     def _():
-        p = write("images/" + (name or re.sub(r"\W+", "-", title) + ".png"), data)
-        return title, expect_failure(["predict", GOOD_MODEL, p], p, pattern)
+        p = write("images/" + neutral(".png"), data)
+        return title, expect_failure(["predict", GOOD_MODEL, p], p, pattern), todo
 
 
 image_case("image: text, not an image", b"hello, this is not an image\n",
-           r"image|format|recogni|load|unknown")
-image_case("image: zero bytes", b"", r"empty|image|format|recogni|load")
+           r"not an image|format|recogni")
+image_case("image: zero bytes", b"", r"empty")
+# A known failure (TAP TODO, the suite still passes): the decoder hands back a partly decoded
+# picture and the CLI answers "No ink: the image is one flat shade", not that the file is cut.
 image_case("image: a PNG cut in half", open(GOOD_IMAGE, "rb").read()[:60],
-           r"image|png|truncat|corrupt|load|premature|read")
-image_case("image: a PNG of width 0", png(0, 5, lambda y: b""), r"image|png|width|size|dimension|load|empty|invalid")
+           r"truncat|corrupt|premature|incomplete|unexpected end|not an image",
+           todo="a cut PNG is reported as a flat image (issue 10, the image path)")
+image_case("image: a PNG of width 0", png(0, 5, lambda y: b""), r"not an image|width|dimension|invalid|empty")
 image_case("image: all white", png(40, 40, lambda y: b"\xff" * 40), r"no ink")
 image_case("image: all black", png(40, 40, lambda y: b"\x00" * 40), r"no ink")
 image_case("image: all mid-gray", png(40, 40, lambda y: b"\x80" * 40), r"no ink")
@@ -450,18 +519,18 @@ image_case("image: fully transparent RGBA", png(16, 16, lambda y: b"\x00\x00\x00
 
 @case
 def image_directory():
-    d = path("images/dir.png")
+    d = path("images/" + neutral(".png"))
     os.makedirs(d, exist_ok=True)
     return "image: a directory in place of the image", \
-        expect_failure(["predict", GOOD_MODEL, d], d, r"directory|cannot|read|image")
+        expect_failure(["predict", GOOD_MODEL, d], d, r"directory|not a regular file")
 
 
 @case
 def image_fifo():
-    p = path("images/fifo.png")
+    p = path("images/" + neutral(".png"))
     os.mkfifo(p)
     return "image: a FIFO in place of the image (must not block)", \
-        expect_failure(["predict", GOOD_MODEL, p], p, r"empty|not a (regular )?file|fifo|pipe|special|image")
+        expect_failure(["predict", GOOD_MODEL, p], p, r"empty|not a (regular )?file|fifo|pipe|special")
 
 
 @case
@@ -469,17 +538,18 @@ def huge_image():
     """16000 × 16000: refused, or downscaled while decoding; never decoded whole (1 GiB as RGBA)."""
     side = 16000
     white, band = b"\xff" * side, b"\xff" * (side // 3) + b"\x00" * (side // 3) + b"\xff" * (side - 2 * (side // 3))
-    p = write("images/huge.png", png(side, side, lambda y: band if side // 4 < y < 3 * side // 4 else white, level=1))
+    p = write("images/" + neutral(".png"), png(side, side, lambda y: band if side // 4 < y < 3 * side // 4 else white, level=1))
     code, out, err, seconds, rss = run(["predict", GOOD_MODEL, p])
     problems = []
     if code is None:
         problems.append("hung")
     elif code == 0:
-        if "huge.png" not in out:
+        if os.path.basename(p) not in out:
             problems.append(f"exit 0 without a prediction: {out!r}")
     elif code == 1:
         lines = [l for l in err.splitlines() if l.strip()]
-        if len(lines) != 1 or "huge.png" not in err or not re.search(r"large|huge|big|dimension|size", err, re.I):
+        if len(lines) != 1 or os.path.basename(p) not in err \
+                or not re.search(r"large|huge|big|dimension|size", strip_paths(err), re.I):
             problems.append(f"refused without a one-line message naming the file and its size: {err.strip()!r}")
     else:
         problems.append(f"exit status {code}: {err.strip()!r}")
@@ -493,17 +563,26 @@ def main():
     print(f"1..{len(cases)}")
     failed = 0
     for i, fn in enumerate(cases, 1):
+        last_said[0] = None
+        todo = None
         try:
-            title, problems = fn()
+            title, problems, *todo = fn()
+            todo = todo[0] if todo else None
         except Exception as e:  # a broken fixture is a failure, not a crash of the whole script
             title, problems = fn.__name__, [f"{type(e).__name__}: {e}"]
-        if problems:
+        if problems and todo:
+            print(f"not ok {i} - {title} # TODO {todo}")
+            for p in problems:
+                print(f"#   {p}")
+        elif problems:
             failed += 1
             print(f"not ok {i} - {title}")
             for p in problems:
                 print(f"#   {p}")
         else:
             print(f"ok {i} - {title}")
+            if last_said[0] is not None:
+                print(f"#   said: {last_said[0]}")
         sys.stdout.flush()
     subprocess.run(["rm", "-rf", tmp])
     return 1 if failed else 0

@@ -186,10 +186,12 @@ def main():
             seven = load_fixture(os.path.join(FIXTURES, "digit-7-plain.txt"))
             m = s.mark()
             draw(s, seven)
-            s.wait_for(r"stroke finished", since=m)
+            # the positive control: every stroke arrived (else "nothing predicted" proves nothing)
+            arrived = s.wait_for(r"stroke finished: strokes=%d\b" % len(seven), since=m)
             time.sleep(0.5)
-            tap.ok(not s.find_all(r"prediction #", since=m), "with live mode off, drawing predicts "
-                   "nothing")
+            tap.ok(arrived is not None and not s.find_all(r"prediction #", since=m),
+                   "with live mode off, drawing predicts nothing (%s)"
+                   % ("all %d of its strokes arrived" % len(seven) if arrived else "its strokes never arrived"))
             m = s.mark()
             s.click("predict")
             got = wait_pred(s, m, trigger="predict")

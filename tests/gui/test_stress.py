@@ -171,6 +171,8 @@ def resize_during_predictions(s, tap):
         s.resize(w, h)
         s.xdo("key", "--window", s.wid, "Return", check=False)  # a prediction while it relays out
     s.wait_idle(quiet=0.5, timeout=10)
+    during = s.find_all(PRED % ("predict", "1"), since=mark)
+    tap.ok(len(during) >= 1, "resize: %d predictions came during the resizes" % len(during))
     s.focus()
     mark2 = s.mark()
     s.key("Return")
