@@ -588,6 +588,8 @@ test_validate_field (void)
     }
   g_assert_cmpstr (dp_train_field_name (DP_TRAIN_FIELD_NONE), ==, "");
   g_assert_cmpstr (dp_train_field_name (99), ==, "");
+}
+
 /* ---- independent checks: the L-BFGS objective in double, cancellation per batch ---- */
 
 /* J(θ) = (1/N)·Σ_n Σ_k CE(σ(z_k), [k = y_n]) + coeff/2·Σw² for a sigmoid net with sigmoid
