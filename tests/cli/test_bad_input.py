@@ -364,7 +364,7 @@ model_case("model: a NaN weight", safetensors(fill=float("nan")), r"\bnan\b|not 
 model_case("model: an infinite weight", safetensors(fill=float("inf")), r"infinite|\binf\b|not finite")
 model_case("model: missing metadata", safetensors(meta=False), r"metadata")
 model_case("model: a PNG given as the model", png(4, 4, lambda y: b"\x00" * 4),
-           r"not a safetensors|header length .*beyond|json")
+           r"this is a PNG image, not a model")
 
 
 @case
@@ -509,7 +509,7 @@ image_case("image: zero bytes", b"", r"empty")
 image_case("image: a PNG cut in half", open(GOOD_IMAGE, "rb").read()[:60],
            r"truncat|corrupt|premature|incomplete|unexpected end|not an image",
            todo="a cut PNG is reported as a flat image (issue 10, the image path)")
-image_case("image: a PNG of width 0", png(0, 5, lambda y: b""), r"not an image|width|dimension|invalid|empty")
+image_case("image: a PNG of width 0", png(0, 5, lambda y: b""), r"header is cut short or damaged")
 image_case("image: all white", png(40, 40, lambda y: b"\xff" * 40), r"no ink")
 image_case("image: all black", png(40, 40, lambda y: b"\x00" * 40), r"no ink")
 image_case("image: all mid-gray", png(40, 40, lambda y: b"\x80" * 40), r"no ink")
