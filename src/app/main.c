@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "dp-application.h"
+#include "engine/fp-mode.h"
 
 int
 main (int argc, char *argv[])
@@ -13,6 +14,8 @@ main (int argc, char *argv[])
    * stream to read for users reporting a bug and for the GUI tests */
   g_log_writer_default_set_use_stderr (TRUE);
   g_set_application_name ("Digitpad");
+  /* subnormal floats flushed to zero on this thread and OpenBLAS's (fp-mode.h) */
+  dp_fp_mode_init ();
   /* OpenBLAS's thread count is process-wide and unsafe to resize while the UI thread is inside
    * a BLAS call (predicting as the user draws). Set it once here to the count the Train page
    * passes (dp-train-page.c: cores − 1), so dp_train_run never resizes the pool mid-use. */

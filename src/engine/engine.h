@@ -4,6 +4,7 @@
 #include "engine/augment.h"
 #include "engine/dataset.h"
 #include "engine/error.h"
+#include "engine/fp-mode.h"
 #include "engine/metrics.h"
 #include "engine/model-file.h"
 #include "engine/network.h"
