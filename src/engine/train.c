@@ -5,7 +5,9 @@
  *
  * Threads: the only compute threads are OpenBLAS's, set from config->threads for the run
  * (0 = every core). The loop itself, augmentation included, runs on the calling thread between
- * GEMMs, so BLAS threads and our own work never compete for the same cores.
+ * GEMMs, and the optimizer's update is split between the same BLAS threads (optimizer.c), so BLAS
+ * threads and our own work never compete for the same cores. Subnormal floats are flushed on
+ * all of them (fp-mode.h: the program sets it in main and on each worker thread it starts).
  *
  * Determinism: one DpRng seeded from config->seed draws the initial weights, then separate
  * streams (derived from the same seed) shuffle, augment and drop units; with the same seed,
