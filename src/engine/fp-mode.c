@@ -9,13 +9,13 @@
  * with CONSISTENT_FPCSR (it then copies the caller's MXCSR into each job), and Debian's build is
  * not (its libopenblas has no ldmxcsr instruction). So the threads made before main() keep the
  * default mode for the life of the process, unless a job sets it on each of them:
- * gotoblas_pthread() (exported by the pthreads build, beside blas_thread_init) runs one function
- * on N queue entries, entry 0 on the calling thread and each other one on an idle server thread.
- * With N = blas_num_threads entries that wait for one another before returning, no server thread
- * can take a second entry, so each of the N - 1 server threads runs exactly one. */
+ * dp_blas_threads_run() runs one function on N queue entries, entry 0 on the calling thread and
+ * each other one on an idle server thread. With N = the pool's size and entries that wait for
+ * one another before returning, no server thread can take a second entry, so each of the N - 1
+ * server threads runs exactly one. */
 #include "engine/fp-mode.h"
 
-#include <cblas.h>
+#include "engine/blas-threads.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -24,11 +24,6 @@
 #elif defined(__aarch64__)
 #define FPCR_FZ (1ul << 24)
 #endif
-
-/* OpenBLAS's pthreads server (not in cblas.h; weak, so that another BLAS still links) */
-extern int gotoblas_pthread (int numthreads, void *function, void *args, int stride)
-  __attribute__ ((weak));
-extern int blas_num_threads __attribute__ ((weak));
 
 gboolean
 dp_fp_mode_set_thread (void)
@@ -98,15 +93,14 @@ dp_fp_mode_init (void)
 {
   if (!dp_fp_mode_set_thread ())
     return 0;
-  /* 1: OpenBLAS's own pthreads server (0 sequential, 2 OpenMP: its threads are created by the
+  /* without OpenBLAS's pthreads server the pool size is 1 (OpenMP's threads are created by the
    * first parallel region, from a thread that already has the mode) */
-  if (openblas_get_parallel () != 1 || gotoblas_pthread == NULL || &blas_num_threads == NULL
-      || blas_num_threads <= 1)
+  PoolJob job = { dp_blas_threads_pool_size (), 0, 0 };
+  if (job.n <= 1)
     return 1;
-  PoolJob job = { blas_num_threads, 0, 0 };
   g_autofree PoolJob **args = g_new (PoolJob *, job.n);
   for (int i = 0; i < job.n; i++)
     args[i] = &job;
-  gotoblas_pthread (job.n, pool_entry, args, sizeof (PoolJob *));
+  dp_blas_threads_run (job.n, pool_entry, args, sizeof (PoolJob *));
   return g_atomic_int_get (&job.set);
 }

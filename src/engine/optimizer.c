@@ -6,8 +6,9 @@
  * computed by the same instructions wherever the slices fall, so a run repeats bit for bit. */
 #include "engine/optimizer.h"
 
-#include <cblas.h>
 #include <math.h>
+
+#include "engine/blas-threads.h"
 
 /* the most threads one step is split between */
 #define MAX_SLICES 64
@@ -196,12 +197,6 @@ update_range (DpOptimizer *opt, float *w, const float *g, gsize i0, gsize i1, fl
 
 /* ---------- one step, split between the training threads ---------- */
 
-/* OpenBLAS's pthreads server runs one function on N queue entries: entry 0 on the calling
- * thread, the others on its idle pool threads (the run's compute threads, between two GEMMs).
- * Not in cblas.h; weak, so that another BLAS still links and the update then runs here alone. */
-extern int gotoblas_pthread (int numthreads, void *function, void *args, int stride)
-  __attribute__ ((weak));
-
 typedef struct
 {
   DpOptimizer *opt;
@@ -251,20 +246,15 @@ dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double 
       adam.step = (float) (lr / (1.0 - pow (DP_ADAM_BETA1, (double) opt->t)));
       adam.bsc = (float) (1.0 / sqrt (1.0 - pow (DP_ADAM_BETA2, (double) opt->t)));
     }
-  int n_threads = openblas_get_num_threads ();
-  if (gotoblas_pthread == NULL || openblas_get_parallel () != 1 || opt->n < PARALLEL_MIN_PARAMS)
-    n_threads = 1;
-  n_threads = CLAMP (n_threads, 1, MAX_SLICES);
+  int n_threads = opt->n < PARALLEL_MIN_PARAMS ? 1 : MIN (dp_blas_threads_available (),
+                                                            MAX_SLICES);
   Slice slices[MAX_SLICES];
   gsize per = (opt->n + n_threads - 1) / n_threads;
   per = (per + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN;
   for (int k = 0; k < n_threads; k++)
     slices[k] = (Slice) { opt, net, grads, (float) lr, (float) opt->l2_coeff, adam,
                           MIN (k * per, opt->n), MIN ((k + 1) * per, opt->n) };
-  if (n_threads == 1)
-    run_slice (&slices[0]);
-  else
-    gotoblas_pthread (n_threads, run_slice, slices, sizeof (Slice));
+  dp_blas_threads_run (n_threads, run_slice, slices, sizeof (Slice));
 }
 
 double
