@@ -137,12 +137,12 @@ cpu_model (void)
 
 static volatile float one = 1.0f, eps = 1e-8f;
 
-/* seconds for 64 passes of Adam's arithmetic on its second moment, y = x·c / (sqrt(x)·c + ε),
+/* seconds for 256 passes of Adam's arithmetic on its second moment, y = x·c / (sqrt(x)·c + ε),
  * over n floats x all equal to value */
 static double
 adam_op_time (float value)
 {
-  enum { N = 4096, PASSES = 64 };
+  enum { N = 4096, PASSES = 256 };
   static float x[N], y[N];
   float c = one, e = eps;
   for (int i = 0; i < N; i++)
@@ -157,7 +157,7 @@ adam_op_time (float value)
   return t;
 }
 
-/* that arithmetic on subnormal operands against normal ones, best of reps, on this thread with
+/* that arithmetic on subnormal operands against normal ones, best of 4·reps, on this thread with
  * the mode the program runs with (flushed: fp-mode.h) and with IEEE gradual underflow; prints
  * both, so that what subnormal floats cost on this CPU is on record beside its timings */
 static void
@@ -169,7 +169,7 @@ print_subnormal_cost (int reps)
       if (mode == 1)
         dp_fp_mode_clear_thread ();
       double normal = G_MAXDOUBLE, sub = G_MAXDOUBLE;
-      for (int r = 0; r < reps; r++)
+      for (int r = 0; r < 4 * reps; r++)
         {
           normal = MIN (normal, adam_op_time (1.0f));
           sub = MIN (sub, adam_op_time (1e-39f));
@@ -186,7 +186,7 @@ print_subnormal_cost (int reps)
 
 typedef struct
 {
-  double *seconds; /* (max_epochs) each epoch's time */
+  double *seconds; /* (max_epochs) each epoch's time, the least over the runs so far */
   int n, max_epochs;
   GCancellable *stop; /* cancelled after max_epochs */
 } EpochLog;
@@ -196,37 +196,48 @@ log_epoch (const DpEpochResult *r, gpointer user_data)
 {
   EpochLog *log = user_data;
   if (log->n < log->max_epochs)
-    log->seconds[log->n++] = r->seconds;
+    {
+      log->seconds[log->n] = MIN (log->seconds[log->n], r->seconds);
+      log->n++;
+    }
   if (log->n == log->max_epochs)
     g_cancellable_cancel (log->stop);
 }
 
-/* trains c for its first max_epochs epochs (the schedule is the whole run's) and prints one row:
- * first, median, last epoch time and last / first; FALSE with error if the run failed */
+/* trains c for its first max_epochs epochs (the schedule is the whole run's), runs times, each
+ * run the same (same seed: same work), and prints one row of each epoch's least time: first,
+ * median, last and last / first; FALSE with error if a run failed */
 static gboolean
-epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, const DpDataset *train,
-           int threads, GError **error)
+epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, int runs,
+           const DpDataset *train, int threads, GError **error)
 {
   DpTrainConfig run = *c;
   run.threads = threads;
   max_epochs = MIN (max_epochs, run.epochs);
-  g_autofree double *seconds = g_new0 (double, max_epochs);
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
-  EpochLog log = { seconds, 0, max_epochs, stop };
-  DpTrainCallbacks cb = { NULL, log_epoch, &log };
-  g_autoptr (GError) local = NULL;
-  g_autoptr (DpNetwork) net = dp_train_run (&run, train, NULL, &cb, stop, &local);
-  if (net == NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  g_autofree double *seconds = g_new (double, max_epochs);
+  for (int e = 0; e < max_epochs; e++)
+    seconds[e] = G_MAXDOUBLE;
+  int n = 0;
+  for (int k = 0; k < runs; k++)
     {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      g_autoptr (GCancellable) stop = g_cancellable_new ();
+      EpochLog log = { seconds, 0, max_epochs, stop };
+      DpTrainCallbacks cb = { NULL, log_epoch, &log };
+      g_autoptr (GError) local = NULL;
+      g_autoptr (DpNetwork) net = dp_train_run (&run, train, NULL, &cb, stop, &local);
+      if (net == NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      n = log.n;
     }
-  double first = seconds[0], last = seconds[log.n - 1];
-  g_autofree double *sorted = g_memdup2 (seconds, log.n * sizeof (double));
+  double first = seconds[0], last = seconds[n - 1];
+  g_autofree double *sorted = g_memdup2 (seconds, n * sizeof (double));
   double ratio = last / first;
-  g_autofree char *epochs = g_strdup_printf ("%d/%d", log.n, run.epochs);
-  printf ("%-34s %-5s %7s %8.2fs %8.2fs %8.2fs %9.2f×  %s\n", name,
-          dp_optimizer_to_string (run.optimizer), epochs, first, median (sorted, log.n), last,
+  g_autofree char *epochs = g_strdup_printf ("%d/%d", n, run.epochs);
+  printf ("%-24s %-5s %7s %8.2fs %8.2fs %8.2fs %9.2f×  %s\n", name,
+          dp_optimizer_to_string (run.optimizer), epochs, first, median (sorted, n), last,
           ratio, ratio <= 1.1 ? "flat" : "SLOWER (goal ≤ 1.10×)");
   fflush (stdout);
   return TRUE;
@@ -360,9 +371,10 @@ dp_cli_bench (int argc, char **argv)
     }
 
   /* the recipes a user runs, epoch by epoch: a run must not slow down as it trains */
-  printf ("\nepoch times over one run (each epoch as dp_train_run reports it; goal: last ≤ 1.10× "
-          "first)\n");
-  printf ("%-34s %-5s %7s %9s %9s %9s %10s\n", "run", "opt", "epochs", "first", "median", "last",
+  int runs = quick ? 1 : 2;
+  printf ("\nepoch times over a run (each epoch as dp_train_run reports it, least of %d run%s; "
+          "goal: last ≤ 1.10× first)\n", runs, runs == 1 ? "" : "s");
+  printf ("%-24s %-5s %7s %9s %9s %9s %10s\n", "run", "opt", "epochs", "first", "median", "last",
           "last/first");
   DpTrainConfig quick_c, sgd_c, best_c;
   dp_train_preset ("quick", &quick_c, NULL);
@@ -371,10 +383,10 @@ dp_cli_bench (int argc, char **argv)
   sgd_c.lr = 0.1;
   sgd_c.preset[0] = '\0';
   dp_train_preset ("best", &best_c, NULL);
-  if (!epoch_row ("quick (784-256-10)", &quick_c, quick_c.epochs, train, threads, &error)
-      || !epoch_row ("quick with sgd lr 0.1", &sgd_c, sgd_c.epochs, train, threads, &error)
-      || !epoch_row ("best (784-800-800-10)", &best_c, quick ? 2 : 3, train,
-                     threads, &error))
+  if (!epoch_row ("quick (784-256-10)", &quick_c, quick_c.epochs, runs, train, threads, &error)
+      || !epoch_row ("quick, sgd lr 0.1", &sgd_c, sgd_c.epochs, runs, train, threads, &error)
+      || !epoch_row ("best (784-800-800-10)", &best_c, quick ? 2 : 3, runs, train, threads,
+                     &error))
     {
       dp_cli_error ("%s", error->message);
       return DP_CLI_EXIT_FAILED;
