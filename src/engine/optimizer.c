@@ -61,11 +61,13 @@ dp_optimizer_free (DpOptimizer *opt)
 
 /* ---------- the update kernels ---------- */
 
-/* the scalars of one Adam step: w -= step·m / (sqrt(v)·bsc + eps), step = lr/(1-β1^t) and
- * bsc = 1/sqrt(1-β2^t), so that m̂/(sqrt(v̂)+ε) needs no per-element bias correction */
+/* the scalars of one Adam step: w -= lr·(m·a) / (sqrt(v)·b + ε) with a = 1/(1-β1^t) and
+ * b = 1/sqrt(1-β2^t), so that m̂ = m·a and sqrt(v̂) = sqrt(v)·b. Both kernels round as the
+ * update always has (the AVX2 one as the compiler built the earlier plain loop for AVX2 + FMA):
+ * a run gives the weights it gave before the update was fused and split. */
 typedef struct
 {
-  float step, bsc;
+  float lr, a, b;
 } AdamScalars;
 
 #if defined(__x86_64__)
@@ -86,8 +88,9 @@ adam_avx2 (float *restrict w, const float *restrict g, float *restrict m, float 
   const __m256 b2 = _mm256_set1_ps ((float) DP_ADAM_BETA2);
   const __m256 c2 = _mm256_set1_ps (1.0f - (float) DP_ADAM_BETA2);
   const __m256 eps = _mm256_set1_ps ((float) DP_ADAM_EPS);
-  const __m256 step = _mm256_set1_ps (s.step);
-  const __m256 bsc = _mm256_set1_ps (s.bsc);
+  const __m256 lr = _mm256_set1_ps (s.lr);
+  const __m256 a = _mm256_set1_ps (s.a);
+  const __m256 b = _mm256_set1_ps (s.b);
   for (gsize i = 0; i < n; i += 8)
     {
       __m256 wi, gi, mi, vi;
@@ -113,8 +116,9 @@ adam_avx2 (float *restrict w, const float *restrict g, float *restrict m, float 
       gi = _mm256_fmadd_ps (vc, wi, gi);                                /* g + c·w */
       mi = _mm256_fmadd_ps (b1, mi, _mm256_mul_ps (c1, gi));            /* β1·m + (1-β1)·g */
       vi = _mm256_fmadd_ps (b2, vi, _mm256_mul_ps (_mm256_mul_ps (c2, gi), gi));
-      __m256 den = _mm256_fmadd_ps (_mm256_sqrt_ps (vi), bsc, eps);     /* sqrt(v̂) + ε */
-      wi = _mm256_fnmadd_ps (step, _mm256_div_ps (mi, den), wi);        /* w - step·m/den */
+      __m256 den = _mm256_fmadd_ps (_mm256_sqrt_ps (vi), b, eps);       /* sqrt(v̂) + ε */
+      __m256 num = _mm256_mul_ps (_mm256_mul_ps (mi, a), lr);           /* lr·m̂ */
+      wi = _mm256_sub_ps (wi, _mm256_div_ps (num, den));
       if (full)
         {
           _mm256_storeu_ps (w + i, wi);
@@ -144,7 +148,7 @@ adam_generic (float *restrict w, const float *restrict g, float *restrict m, flo
       float gi = g[i] + c * w[i];
       m[i] = b1 * m[i] + c1 * gi;
       v[i] = b2 * v[i] + c2 * gi * gi;
-      w[i] -= s.step * (m[i] / (sqrtf (v[i]) * s.bsc + eps));
+      w[i] -= s.lr * (m[i] * s.a) / (sqrtf (v[i]) * s.b + eps);
     }
 }
 
@@ -239,12 +243,12 @@ void
 dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr)
 {
   g_return_if_fail (opt != NULL && net->n_params == opt->n);
-  AdamScalars adam = { 0.0f, 0.0f };
+  AdamScalars adam = { (float) lr, 1.0f, 1.0f };
   if (opt->kind == DP_OPTIMIZER_ADAM)
     {
       opt->t++;
-      adam.step = (float) (lr / (1.0 - pow (DP_ADAM_BETA1, (double) opt->t)));
-      adam.bsc = (float) (1.0 / sqrt (1.0 - pow (DP_ADAM_BETA2, (double) opt->t)));
+      adam.a = (float) (1.0 / (1.0 - pow (DP_ADAM_BETA1, (double) opt->t)));
+      adam.b = (float) (1.0 / sqrt (1.0 - pow (DP_ADAM_BETA2, (double) opt->t)));
     }
   int n_threads = opt->n < PARALLEL_MIN_PARAMS ? 1 : MIN (dp_blas_threads_available (),
                                                             MAX_SLICES);
