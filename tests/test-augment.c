@@ -296,6 +296,31 @@ test_speed (void)
                   1e6 * s / total, s * 60000 / total, total, sink > 0 ? 1.0 : 0.0);
 }
 
+/* one apply() takes exactly dp_augmenter_draws_per_image() draws, with and without the elastic
+ * field: train.c starts a thread at row r of a batch by skipping r times as many */
+static void
+test_draws_per_image (void)
+{
+  for (int elastic = 0; elastic < 2; elastic++)
+    {
+      DpAugmentParams p;
+      dp_augment_params_default (&p);
+      if (!elastic)
+        p.elastic_alpha = 0;
+      g_autoptr (DpAugmenter) aug = dp_augmenter_new (&p);
+      float in[784] = { 0 }, out[784];
+      DpRng applied, skipped;
+      dp_rng_init (&applied, 99);
+      skipped = applied;
+      dp_augmenter_apply (aug, in, out, &applied);
+      guint n = dp_augmenter_draws_per_image (aug);
+      g_assert_cmpuint (n, ==, elastic ? 6 + 2 * 28 * 14 : 6);
+      for (guint i = 0; i < n; i++)
+        dp_rng_next (&skipped);
+      g_assert_cmpmem (&applied, sizeof applied, &skipped, sizeof skipped);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -307,5 +332,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/augment/scale", test_scale);
   g_test_add_func ("/engine/augment/elastic", test_elastic);
   g_test_add_func ("/engine/augment/speed", test_speed);
+  g_test_add_func ("/engine/augment/draws-per-image", test_draws_per_image);
   return g_test_run ();
 }

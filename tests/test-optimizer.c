@@ -1,6 +1,7 @@
 /* test-optimizer.c: each update rule against values computed by hand (or by the textbook formula
  * in double), L2 on weights and never on biases under every rule, and the learning-rate
  * schedules. */
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -226,6 +227,64 @@ test_decay_every_rule (void)
     }
 }
 
+/* Adam on a block big enough to be split between threads (sizes that leave partial vectors at
+ * every run's end): the textbook formula in double, L2 on every weight and on no bias, and the
+ * same bits with one BLAS thread and with two. */
+static void
+adam_steps (DpNetwork *net, const float *g, int steps, double l2)
+{
+  g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_ADAM, net, 0, FALSE, l2);
+  for (int t = 0; t < steps; t++)
+    dp_optimizer_step (opt, net, g + (gsize) t * net->n_params, 0.01);
+}
+
+static void
+test_adam_split (void)
+{
+  const int sizes[] = { 784, 53, 7 };
+  const int steps = 4;
+  const double l2 = 0.5;
+  g_autoptr (DpNetwork) net = dp_network_new (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+  gsize n = net->n_params;
+  g_assert_cmpuint (n, >, 32768); /* optimizer.c's PARALLEL_MIN_PARAMS */
+  DpRng rng;
+  dp_rng_init (&rng, 7);
+  for (gsize i = 0; i < n; i++)
+    net->params[i] = dp_rng_range (&rng, -1.0f, 1.0f);
+  g_autofree float *g = g_new (float, n * steps);
+  for (gsize i = 0; i < n * steps; i++)
+    g[i] = dp_rng_range (&rng, -0.1f, 0.1f);
+  g_autofree gboolean *decays = g_new0 (gboolean, n);
+  for (int l = 0; l < 2; l++)
+    for (int i = 0; i < sizes[l] * sizes[l + 1]; i++)
+      decays[dp_network_layer_offset (net, l) + i] = TRUE;
+
+  int threads_before = openblas_get_num_threads ();
+  g_autoptr (DpNetwork) one = dp_network_copy (net);
+  openblas_set_num_threads (1);
+  adam_steps (one, g, steps, l2);
+  g_autoptr (DpNetwork) two = dp_network_copy (net);
+  openblas_set_num_threads (2);
+  adam_steps (two, g, steps, l2);
+  openblas_set_num_threads (threads_before);
+  g_assert_cmpmem (one->params, n * sizeof (float), two->params, n * sizeof (float));
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double w = net->params[i], m = 0, v = 0;
+      for (int t = 1; t <= steps; t++)
+        {
+          double gi = g[(gsize) (t - 1) * n + i] + (decays[i] ? l2 * w : 0.0);
+          m = 0.9 * m + 0.1 * gi;
+          v = 0.999 * v + 0.001 * gi * gi;
+          w -= 0.01 * (m / (1 - pow (0.9, t))) / (sqrt (v / (1 - pow (0.999, t))) + 1e-8);
+        }
+      if (fabs (one->params[i] - w) > 1e-6)
+        g_error ("param %" G_GSIZE_FORMAT " (%s): %.9g, the formula gives %.9g", i,
+                 decays[i] ? "weight" : "bias", one->params[i], w);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,6 +293,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/optimizer/momentum", test_momentum);
   g_test_add_func ("/engine/optimizer/nesterov", test_nesterov);
   g_test_add_func ("/engine/optimizer/adam", test_adam);
+  g_test_add_func ("/engine/optimizer/adam-split", test_adam_split);
   g_test_add_func ("/engine/optimizer/lbfgs-not-first-order", test_lbfgs_is_not_first_order);
   g_test_add_func ("/engine/optimizer/l2-helpers", test_l2_helpers);
   g_test_add_func ("/engine/optimizer/decay-layout", test_decay_layout);

@@ -226,6 +226,36 @@ run_recorded (const DpTrainConfig *c, const DpDataset *train, const DpDataset *t
   return dp_train_run (c, train, test, &cb, rec->cancellable, error);
 }
 
+/* augmenting is split between the run's threads, each slice drawing the stream a single thread
+ * would: one thread and two give the same weights. The net is so small that OpenBLAS runs every
+ * GEMM on one thread (m·n·k ≤ 262144) and the update is not split, whose results may depend on
+ * the thread count: only the batches' gathering is shared. */
+static void
+test_augment_split (void)
+{
+  if (g_get_num_processors () < 2)
+    {
+      g_test_skip ("one core: a run uses one thread whatever it asks");
+      return;
+    }
+  g_autoptr (DpDataset) train = synthetic (300, 4);
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.hidden[0] = 5;
+  c.epochs = 2;
+  c.batch = 50;
+  c.augment = TRUE;
+  g_autoptr (GError) error = NULL;
+  c.threads = 1;
+  g_autoptr (DpNetwork) one = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  c.threads = 2;
+  g_autoptr (DpNetwork) two = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (one->params, one->n_params * sizeof (float), two->params,
+                   two->n_params * sizeof (float));
+}
+
 static void
 test_determinism (void)
 {
@@ -849,6 +879,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/preset-table", test_preset_table);
   g_test_add_func ("/engine/train/validate-field", test_validate_field);
   g_test_add_func ("/engine/train/determinism", test_determinism);
+  g_test_add_func ("/engine/train/augment-split", test_augment_split);
   g_test_add_func ("/engine/train/metadata-and-learning", test_metadata_and_learning);
   g_test_add_func ("/engine/train/cancel", test_cancel);
   g_test_add_func ("/engine/train/progress-throttle", test_progress_throttle);

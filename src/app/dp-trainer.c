@@ -14,6 +14,7 @@
 
 #include "dp-debug.h"
 
+#include "engine/fp-mode.h"
 #include "engine/network.h"
 
 #define STALL_TICK_MS 10
@@ -238,6 +239,8 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   DpTrainer *self = job->self;
   DpTrainResult *result = NULL;
 
+  /* GLib's pool threads need not descend from the main thread: set the mode here (fp-mode.h) */
+  dp_fp_mode_set_thread ();
   DpNetwork *net = dp_train_run (&job->config, job->data->train, job->data->test, &callbacks,
                                  cancellable, &error);
   /* Stop pressed as training returned: the evaluation below is a full pass over the test set

@@ -4,6 +4,7 @@
 #include <locale.h>
 
 #include "dp-application.h"
+#include "engine/fp-mode.h"
 
 int
 main (int argc, char *argv[])
@@ -19,6 +20,8 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_application_name ("Digitpad");
+  /* subnormal floats flushed to zero on this thread and OpenBLAS's (fp-mode.h) */
+  dp_fp_mode_init ();
   /* OpenBLAS's thread count is process-wide and unsafe to resize while the UI thread is inside
    * a BLAS call (predicting as the user draws). Set it once here to the count the Train page
    * passes (dp-train-page.c: cores − 1), so dp_train_run never resizes the pool mid-use. */

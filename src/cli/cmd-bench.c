@@ -5,7 +5,12 @@
  * beside the GFLOP/s of plain cblas_sgemm calls of the same shapes measured in the same run (the
  * ceiling BLAS gives this machine), and their ratio. Inference: rendering a synthetic drawing
  * (dp_preprocess_strokes) plus one forward pass, median of many, in µs. Each figure is repeated
- * and printed as best and median, since other work may share the cores. */
+ * and printed as best and median, since other work may share the cores.
+ *
+ * Epoch times over a run: the recipes a user runs (Quick with Adam, the same with SGD, the first
+ * epochs of Best) with each epoch's time from dp_train_run's own report, first against last, so
+ * that a run that slows down as it trains (arithmetic on subnormal floats, see fp-mode.h) shows
+ * in one run of the benchmark. The CPU model heads the output: the figures belong to it. */
 #include "cli.h"
 
 #include <cblas.h>
@@ -113,6 +118,131 @@ epoch_time (int h, DpOptimizerKind optimizer, const DpDataset *train, int thread
   return now_s () - t0;
 }
 
+/* "model name" from /proc/cpuinfo (Linux), or a placeholder saying it is unknown */
+static char *
+cpu_model (void)
+{
+  g_autofree char *info = NULL;
+  if (g_file_get_contents ("/proc/cpuinfo", &info, NULL, NULL))
+    {
+      g_auto (GStrv) lines = g_strsplit (info, "\n", -1);
+      for (char **l = lines; *l; l++)
+        if (g_str_has_prefix (*l, "model name") && strchr (*l, ':'))
+          return g_strstrip (g_strdup (strchr (*l, ':') + 1));
+    }
+  return g_strdup ("(CPU model unknown)");
+}
+
+/* ---------- the cost of a subnormal float ---------- */
+
+static volatile float one = 1.0f, eps = 1e-8f;
+
+/* seconds for 256 passes of Adam's arithmetic on its second moment, y = x·c / (sqrt(x)·c + ε),
+ * over n floats x all equal to value */
+static double
+adam_op_time (float value)
+{
+  enum { N = 4096, PASSES = 256 };
+  static float x[N], y[N];
+  float c = one, e = eps;
+  for (int i = 0; i < N; i++)
+    x[i] = value;
+  double t0 = now_s ();
+  for (int p = 0; p < PASSES; p++)
+    for (int i = 0; i < N; i++)
+      y[i] = x[i] * c / (sqrtf (x[i]) * c + e);
+  double t = now_s () - t0;
+  volatile float sink = y[N / 2];
+  (void) sink;
+  return t;
+}
+
+/* that arithmetic on subnormal operands against normal ones, best of 4·reps, on this thread with
+ * the mode the program runs with (flushed: fp-mode.h) and with IEEE gradual underflow; prints
+ * both, so that what subnormal floats cost on this CPU is on record beside its timings */
+static void
+print_subnormal_cost (int reps)
+{
+  double ratio[2];
+  for (int mode = 0; mode < 2; mode++)
+    {
+      if (mode == 1)
+        dp_fp_mode_clear_thread ();
+      double normal = G_MAXDOUBLE, sub = G_MAXDOUBLE;
+      for (int r = 0; r < 4 * reps; r++)
+        {
+          normal = MIN (normal, adam_op_time (1.0f));
+          sub = MIN (sub, adam_op_time (1e-39f));
+        }
+      ratio[mode] = sub / normal;
+    }
+  dp_fp_mode_set_thread ();
+  printf ("subnormal floats: Adam's arithmetic on them takes %.1f× its time on normal floats as "
+          "this program runs (flushed to zero), %.1f× under IEEE gradual underflow\n",
+          ratio[0], ratio[1]);
+}
+
+/* ---------- epoch times over one run ---------- */
+
+typedef struct
+{
+  double *seconds; /* (max_epochs) each epoch's time, the least over the runs so far */
+  int n, max_epochs;
+  GCancellable *stop; /* cancelled after max_epochs */
+} EpochLog;
+
+static void
+log_epoch (const DpEpochResult *r, gpointer user_data)
+{
+  EpochLog *log = user_data;
+  if (log->n < log->max_epochs)
+    {
+      log->seconds[log->n] = MIN (log->seconds[log->n], r->seconds);
+      log->n++;
+    }
+  if (log->n == log->max_epochs)
+    g_cancellable_cancel (log->stop);
+}
+
+/* trains c for its first max_epochs epochs (the schedule is the whole run's), runs times, each
+ * run the same (same seed: same work), and prints one row of each epoch's least time: first,
+ * median, last and last / first; FALSE with error if a run failed */
+static gboolean
+epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, int runs,
+           const DpDataset *train, int threads, GError **error)
+{
+  DpTrainConfig run = *c;
+  run.threads = threads;
+  max_epochs = MIN (max_epochs, run.epochs);
+  g_autofree double *seconds = g_new (double, max_epochs);
+  for (int e = 0; e < max_epochs; e++)
+    seconds[e] = G_MAXDOUBLE;
+  int n = 0;
+  for (int k = 0; k < runs; k++)
+    {
+      g_autoptr (GCancellable) stop = g_cancellable_new ();
+      EpochLog log = { seconds, 0, max_epochs, stop };
+      DpTrainCallbacks cb = { NULL, log_epoch, &log };
+      g_autoptr (GError) local = NULL;
+      g_autoptr (DpNetwork) net = dp_train_run (&run, train, NULL, &cb, stop, &local);
+      if (net == NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      n = log.n;
+    }
+  double first = seconds[0], last = seconds[n - 1];
+  g_autofree double *sorted = g_memdup2 (seconds, n * sizeof (double));
+  double ratio = last / first;
+  g_autofree char *epochs = g_strdup_printf ("%d/%d", n, run.epochs);
+  printf ("%-24s %-5s %7s %8.2fs %8.2fs %8.2fs %9.2f×  %s\n", name,
+          dp_optimizer_to_string (run.optimizer), epochs, first, median (sorted, n), last,
+          ratio, ratio <= 1.1 ? "flat" : "SLOWER (goal ≤ 1.10×)");
+  fflush (stdout);
+  return TRUE;
+}
+
 /* 60 000 images of noise: the speed of training does not depend on the pixels */
 static DpDataset *
 synthetic_mnist (void)
@@ -171,7 +301,8 @@ dp_cli_bench (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (COMMAND, NULL,
       "Measures training throughput (784-100-10 and 784-800-10, batch 128) against plain sgemm "
-      "of the same shapes, and the latency of recognising one drawing.", entries);
+      "of the same shapes, each epoch's time over runs of the Quick and Best recipes (first against "
+      "last), and the latency of recognising one drawing.", entries);
   if (!dp_cli_parse (context, COMMAND, &argc, &argv))
     return DP_CLI_EXIT_USAGE;
   if (argc > 1)
@@ -197,9 +328,12 @@ dp_cli_bench (int argc, char **argv)
   /* the count training really uses: dp_train_run clamps --threads to the cores */
   int n_cores = MAX (1, (int) g_get_num_processors ());
   int n_threads = threads > 0 ? MIN (threads, n_cores) : n_cores;
-  printf ("digitpad bench: %s, OpenBLAS %s (%s), %d BLAS thread%s, batch %d, %d repetitions\n",
+  g_autofree char *cpu = cpu_model ();
+  printf ("digitpad bench on %s, %d core%s\n", cpu, n_cores, n_cores == 1 ? "" : "s");
+  printf ("%s, OpenBLAS %s (%s), %d BLAS thread%s, batch %d, %d repetitions\n",
           data ? "MNIST train (60000)" : "60000 noise images", openblas_get_config (),
           openblas_get_corename (), n_threads, n_threads == 1 ? "" : "s", BATCH, reps);
+  print_subnormal_cost (reps);
   printf ("\ntraining: one epoch of dp_train_run (shuffle, gather, forward, backward, update)\n");
   printf ("%-12s %-5s %10s %10s %12s %9s %11s %6s\n", "network", "opt", "epoch best", "median",
           "samples/s", "GFLOP/s", "sgemm GF/s", "ratio");
@@ -234,6 +368,28 @@ dp_cli_bench (int argc, char **argv)
               dp_optimizer_to_string (opts[k]), best, med, train->n / best, gf, gbest,
               100.0 * gf / gbest);
       fflush (stdout);
+    }
+
+  /* the recipes a user runs, epoch by epoch: a run must not slow down as it trains */
+  int runs = quick ? 1 : 2;
+  printf ("\nepoch times over a run (each epoch as dp_train_run reports it, least of %d run%s; "
+          "goal: last ≤ 1.10× first)\n", runs, runs == 1 ? "" : "s");
+  printf ("%-24s %-5s %7s %9s %9s %9s %10s\n", "run", "opt", "epochs", "first", "median", "last",
+          "last/first");
+  DpTrainConfig quick_c, sgd_c, best_c;
+  dp_train_preset ("quick", &quick_c, NULL);
+  sgd_c = quick_c;
+  sgd_c.optimizer = DP_OPTIMIZER_SGD;
+  sgd_c.lr = 0.1;
+  sgd_c.preset[0] = '\0';
+  dp_train_preset ("best", &best_c, NULL);
+  if (!epoch_row ("quick (784-256-10)", &quick_c, quick_c.epochs, runs, train, threads, &error)
+      || !epoch_row ("quick, sgd lr 0.1", &sgd_c, sgd_c.epochs, runs, train, threads, &error)
+      || !epoch_row ("best (784-800-800-10)", &best_c, quick ? 2 : 3, runs, train, threads,
+                     &error))
+    {
+      dp_cli_error ("%s", error->message);
+      return DP_CLI_EXIT_FAILED;
     }
 
   /* inference: the drawing → 28×28 → probabilities, on the UI thread in the app */

@@ -170,6 +170,8 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   setlocale (LC_NUMERIC, "C");
   g_set_prgname (DP_CLI_NAME);
+  /* subnormal floats flushed to zero here and on OpenBLAS's threads (fp-mode.h) */
+  dp_fp_mode_init ();
 
   GString *line = g_string_new (DP_CLI_NAME);
   for (int i = 1; i < argc; i++)

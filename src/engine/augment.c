@@ -210,6 +210,13 @@ dp_augmenter_apply (DpAugmenter *aug, const float *in, float *out, DpRng *rng)
       }
 }
 
+guint
+dp_augmenter_draws_per_image (const DpAugmenter *aug)
+{
+  g_return_val_if_fail (aug != NULL, 0);
+  return 6 + (aug->p.elastic_alpha > 0 ? 2 * SIDE * (SIDE / 2) : 0);
+}
+
 void
 dp_augmenter_apply_batch (DpAugmenter *aug, const float *in, float *out, gsize n, DpRng *rng)
 {

@@ -27,6 +27,10 @@ DpAugmenter *dp_augmenter_new          (const DpAugmentParams *p);
 void         dp_augmenter_free         (DpAugmenter *aug);
 /* in (784), out (784), in != out. The augmenter holds scratch buffers: one per thread. */
 void         dp_augmenter_apply        (DpAugmenter *aug, const float *in, float *out, DpRng *rng);
+/* the 64-bit draws one apply() takes from its rng, the same for every image (6 affine, plus
+ * 2·28·14 for the elastic field when elastic_alpha > 0): a thread can start at row r of a batch
+ * with the stream the images before it leave, by skipping r times as many (train.c) */
+guint        dp_augmenter_draws_per_image (const DpAugmenter *aug);
 /* in (n, 784), out (n, 784): apply() image after image */
 void         dp_augmenter_apply_batch  (DpAugmenter *aug, const float *in, float *out, gsize n,
                                         DpRng *rng);

@@ -5,6 +5,7 @@
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/file-util.h"
+#include "engine/fp-mode.h"
 #include "engine/metrics.h"
 #include "engine/model-file.h"
 #include "engine/network.h"

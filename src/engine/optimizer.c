@@ -1,9 +1,17 @@
 /* optimizer.c: SGD, momentum (Nesterov optional) and Adam over the flat parameter block, with L2
  * weight decay folded into each weight's gradient and never applied to biases; learning-rate
- * schedules. Each update is one flat loop per contiguous run of weights or biases. */
+ * schedules. Each update is one fused flat loop per contiguous run of weights or biases (Adam:
+ * AVX2 + FMA chosen at run time), and a step is split into contiguous slices run on OpenBLAS's
+ * pool threads, the run's compute threads, which are idle between two GEMMs. Every element is
+ * computed by the same instructions wherever the slices fall, so a run repeats bit for bit. */
 #include "engine/optimizer.h"
 
 #include <math.h>
+
+#include "engine/blas-threads.h"
+
+/* the most threads one step is split between */
+#define MAX_SLICES 64
 
 struct _DpOptimizer
 {
@@ -15,6 +23,7 @@ struct _DpOptimizer
   float *m;        /* (n) momentum velocity, or Adam's first moment */
   float *v;        /* (n) Adam's second moment */
   guint64 t;       /* Adam's step count */
+  gboolean avx2;   /* this CPU has AVX2 and FMA: Adam's 8-lane kernel */
 };
 
 DpOptimizer *
@@ -34,6 +43,9 @@ dp_optimizer_new (DpOptimizerKind kind, const DpNetwork *net, double momentum, g
     opt->m = g_new0 (float, opt->n);
   if (kind == DP_OPTIMIZER_ADAM)
     opt->v = g_new0 (float, opt->n);
+#if defined(__x86_64__)
+  opt->avx2 = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#endif
   return opt;
 }
 
@@ -47,15 +59,108 @@ dp_optimizer_free (DpOptimizer *opt)
   g_free (opt);
 }
 
-/* the update of params [i0, i1) with decay coefficient c (0 for biases). It streams four arrays
- * of every parameter each batch, so it is built twice: AVX2+FMA where the CPU has them (8 lanes,
- * vsqrtps/vdivps), baseline SSE2 elsewhere; the loader picks one (ifunc). */
+/* ---------- the update kernels ---------- */
+
+/* the scalars of one Adam step: w -= lr·(m·a) / (sqrt(v)·b + ε) with a = 1/(1-β1^t) and
+ * b = 1/sqrt(1-β2^t), so that m̂ = m·a and sqrt(v̂) = sqrt(v)·b. Both kernels round as the
+ * update always has (the AVX2 one as the compiler built the earlier plain loop for AVX2 + FMA):
+ * a run gives the weights it gave before the update was fused and split. */
+typedef struct
+{
+  float lr, a, b;
+} AdamScalars;
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* Adam on [0, n) of w, g, m, v with decay coefficient c, AVX2 + FMA, 8 lanes. The last partial
+ * vector goes through the same instructions with masked loads and stores, so every element is
+ * computed the same way wherever a slice starts or ends: the weights do not depend on how the
+ * block is split between threads. */
+__attribute__ ((target ("arch=x86-64-v3")))
+static void
+adam_avx2 (float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+           gsize n, float c, AdamScalars s)
+{
+  const __m256 vc = _mm256_set1_ps (c);
+  const __m256 b1 = _mm256_set1_ps ((float) DP_ADAM_BETA1);
+  const __m256 c1 = _mm256_set1_ps (1.0f - (float) DP_ADAM_BETA1);
+  const __m256 b2 = _mm256_set1_ps ((float) DP_ADAM_BETA2);
+  const __m256 c2 = _mm256_set1_ps (1.0f - (float) DP_ADAM_BETA2);
+  const __m256 eps = _mm256_set1_ps ((float) DP_ADAM_EPS);
+  const __m256 lr = _mm256_set1_ps (s.lr);
+  const __m256 a = _mm256_set1_ps (s.a);
+  const __m256 b = _mm256_set1_ps (s.b);
+  for (gsize i = 0; i < n; i += 8)
+    {
+      __m256 wi, gi, mi, vi;
+      __m256i mask = _mm256_set1_epi32 (-1);
+      gboolean full = n - i >= 8;
+      if (full)
+        {
+          wi = _mm256_loadu_ps (w + i);
+          gi = _mm256_loadu_ps (g + i);
+          mi = _mm256_loadu_ps (m + i);
+          vi = _mm256_loadu_ps (v + i);
+        }
+      else
+        {
+          /* lanes [0, n - i) */
+          mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int) (n - i)),
+                                     _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+          wi = _mm256_maskload_ps (w + i, mask);
+          gi = _mm256_maskload_ps (g + i, mask);
+          mi = _mm256_maskload_ps (m + i, mask);
+          vi = _mm256_maskload_ps (v + i, mask);
+        }
+      gi = _mm256_fmadd_ps (vc, wi, gi);                                /* g + c·w */
+      mi = _mm256_fmadd_ps (b1, mi, _mm256_mul_ps (c1, gi));            /* β1·m + (1-β1)·g */
+      vi = _mm256_fmadd_ps (b2, vi, _mm256_mul_ps (_mm256_mul_ps (c2, gi), gi));
+      __m256 den = _mm256_fmadd_ps (_mm256_sqrt_ps (vi), b, eps);       /* sqrt(v̂) + ε */
+      __m256 num = _mm256_mul_ps (_mm256_mul_ps (mi, a), lr);           /* lr·m̂ */
+      wi = _mm256_sub_ps (wi, _mm256_div_ps (num, den));
+      if (full)
+        {
+          _mm256_storeu_ps (w + i, wi);
+          _mm256_storeu_ps (m + i, mi);
+          _mm256_storeu_ps (v + i, vi);
+        }
+      else
+        {
+          _mm256_maskstore_ps (w + i, mask, wi);
+          _mm256_maskstore_ps (m + i, mask, mi);
+          _mm256_maskstore_ps (v + i, mask, vi);
+        }
+    }
+}
+#endif
+
+/* the same update on any CPU: without FMA the vectorised body (SSE2) and the scalar remainder
+ * round alike, so it does not depend on the split either */
+static void
+adam_generic (float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+              gsize n, float c, AdamScalars s)
+{
+  const float b1 = (float) DP_ADAM_BETA1, b2 = (float) DP_ADAM_BETA2;
+  const float c1 = 1.0f - b1, c2 = 1.0f - b2, eps = (float) DP_ADAM_EPS;
+  for (gsize i = 0; i < n; i++)
+    {
+      float gi = g[i] + c * w[i];
+      m[i] = b1 * m[i] + c1 * gi;
+      v[i] = b2 * v[i] + c2 * gi * gi;
+      w[i] -= s.lr * (m[i] * s.a) / (sqrtf (v[i]) * s.b + eps);
+    }
+}
+
+/* the update of params [i0, i1) with decay coefficient c (0 for biases); SGD and momentum
+ * stream two or three arrays with a multiply-add or two per element, which the compiler
+ * vectorises (built for AVX2 where the CPU has it, baseline SSE2 elsewhere; the loader picks) */
 __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 static void
 update_range (DpOptimizer *opt, float *w, const float *g, gsize i0, gsize i1, float lr, float c,
-              float adam_a, float adam_b)
+              AdamScalars adam)
 {
-  float *m = opt->m, *v = opt->v;
+  float *m = opt->m;
   float mu = (float) opt->momentum;
   switch (opt->kind)
     {
@@ -79,18 +184,14 @@ update_range (DpOptimizer *opt, float *w, const float *g, gsize i0, gsize i1, fl
           }
       break;
     case DP_OPTIMIZER_ADAM:
-      {
-        const float b1 = (float) DP_ADAM_BETA1, b2 = (float) DP_ADAM_BETA2;
-        const float eps = (float) DP_ADAM_EPS;
-        /* w -= lr·m̂/(sqrt(v̂)+ε) with m̂ = m·adam_a and sqrt(v̂) = sqrt(v)·adam_b */
-        for (gsize i = i0; i < i1; i++)
-          {
-            float gi = g[i] + c * w[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * gi;
-            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            w[i] -= lr * (m[i] * adam_a) / (sqrtf (v[i]) * adam_b + eps);
-          }
-      }
+#if defined(__x86_64__)
+      if (opt->avx2)
+        {
+          adam_avx2 (w + i0, g + i0, m + i0, opt->v + i0, i1 - i0, c, adam);
+          break;
+        }
+#endif
+      adam_generic (w + i0, g + i0, m + i0, opt->v + i0, i1 - i0, c, adam);
       break;
     case DP_OPTIMIZER_LBFGS:
     default:
@@ -98,26 +199,66 @@ update_range (DpOptimizer *opt, float *w, const float *g, gsize i0, gsize i1, fl
     }
 }
 
+/* ---------- one step, split between the training threads ---------- */
+
+typedef struct
+{
+  DpOptimizer *opt;
+  const DpNetwork *net;
+  const float *grads;
+  float lr, l2;
+  AdamScalars adam;
+  gsize i0, i1; /* this entry's share of params */
+} Slice;
+
+/* params [i0, i1) of one slice, cut along the weight and bias runs of each layer (the decay
+ * applies to weights only) */
+static void
+run_slice (void *arg)
+{
+  const Slice *s = arg;
+  const DpNetwork *net = s->net;
+  gsize off = 0;
+  for (int l = 0; l < net->n_layers && off < s->i1; l++)
+    {
+      gsize nw = (gsize) net->sizes[l + 1] * net->sizes[l];
+      gsize runs[3] = { off, off + nw, off + nw + net->sizes[l + 1] };
+      for (int r = 0; r < 2; r++)
+        {
+          gsize a = MAX (runs[r], s->i0), b = MIN (runs[r + 1], s->i1);
+          if (a < b)
+            update_range (s->opt, net->params, s->grads, a, b, s->lr, r == 0 ? s->l2 : 0.0f,
+                          s->adam);
+        }
+      off = runs[2];
+    }
+}
+
+/* below this many parameters a step is too short to share (the hand-over costs microseconds) */
+#define PARALLEL_MIN_PARAMS 32768
+/* slices start on 64-byte lines, so that two threads never write the same line */
+#define SLICE_ALIGN 16
+
 void
 dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr)
 {
   g_return_if_fail (opt != NULL && net->n_params == opt->n);
-  float adam_a = 1.0f, adam_b = 1.0f;
+  AdamScalars adam = { (float) lr, 1.0f, 1.0f };
   if (opt->kind == DP_OPTIMIZER_ADAM)
     {
       opt->t++;
-      adam_a = (float) (1.0 / (1.0 - pow (DP_ADAM_BETA1, (double) opt->t)));
-      adam_b = (float) (1.0 / sqrt (1.0 - pow (DP_ADAM_BETA2, (double) opt->t)));
+      adam.a = (float) (1.0 / (1.0 - pow (DP_ADAM_BETA1, (double) opt->t)));
+      adam.b = (float) (1.0 / sqrt (1.0 - pow (DP_ADAM_BETA2, (double) opt->t)));
     }
-  for (int l = 0; l < net->n_layers; l++)
-    {
-      gsize off = dp_network_layer_offset (net, l);
-      gsize nw = (gsize) net->sizes[l + 1] * net->sizes[l];
-      update_range (opt, net->params, grads, off, off + nw, (float) lr, (float) opt->l2_coeff,
-                    adam_a, adam_b);
-      update_range (opt, net->params, grads, off + nw, off + nw + net->sizes[l + 1], (float) lr,
-                    0.0f, adam_a, adam_b);
-    }
+  int n_threads = opt->n < PARALLEL_MIN_PARAMS ? 1 : MIN (dp_blas_threads_available (),
+                                                            MAX_SLICES);
+  Slice slices[MAX_SLICES];
+  gsize per = (opt->n + n_threads - 1) / n_threads;
+  per = (per + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN;
+  for (int k = 0; k < n_threads; k++)
+    slices[k] = (Slice) { opt, net, grads, (float) lr, (float) opt->l2_coeff, adam,
+                          MIN (k * per, opt->n), MIN ((k + 1) * per, opt->n) };
+  dp_blas_threads_run (n_threads, run_slice, slices, sizeof (Slice));
 }
 
 double

@@ -28,7 +28,8 @@ void         dp_optimizer_free (DpOptimizer *opt);
  *   momentum:  v = μ·v + g;  w -= lr·v            (Nesterov: w -= lr·(g + μ·v))
  *   Adam:      m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;
  *              w -= lr·m̂ / (sqrt(v̂) + ε),  m̂ = m/(1-β1^t), v̂ = v/(1-β2^t)
- * where g includes l2_coeff·w for weights. Allocates nothing. */
+ * where g includes l2_coeff·w for weights. Allocates nothing. Large blocks are split between
+ * OpenBLAS's current threads (blas-threads.h); the result does not depend on the split. */
 void         dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr);
 
 /* The learning rate at progress ∈ [0, 1] of the run (epochs done / epochs, fractional):

@@ -5,7 +5,9 @@
  *
  * Threads: the only compute threads are OpenBLAS's, set from config->threads for the run
  * (0 = every core). The loop itself, augmentation included, runs on the calling thread between
- * GEMMs, so BLAS threads and our own work never compete for the same cores.
+ * GEMMs, and the optimizer's update is split between the same BLAS threads (optimizer.c), so BLAS
+ * threads and our own work never compete for the same cores. Subnormal floats are flushed on
+ * all of them (fp-mode.h: the program sets it in main and on each worker thread it starts).
  *
  * Determinism: one DpRng seeded from config->seed draws the initial weights, then separate
  * streams (derived from the same seed) shuffle, augment and drop units; with the same seed,
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "engine/augment.h"
+#include "engine/blas-threads.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
 #include "engine/names-private.h"
@@ -496,6 +499,51 @@ count_correct (const float *out, const guint8 *y, int B, int K)
 
 /* ---------- mini-batch training ---------- */
 
+/* at most this many threads share the gathering of a batch */
+#define MAX_GATHER_THREADS 64
+
+/* rows [r0, r1) of a batch, gathered in the shuffled order and distorted when augmenting. The
+ * augmentation stream is the one a single thread would draw: this slice starts from the stream
+ * at the batch's first row and skips the draws of the r0 rows before its own. */
+typedef struct
+{
+  const DpDataset *data;
+  const guint32 *order; /* (batch rows) the batch's entries of the shuffled order */
+  float *Xb;            /* (B, 784) */
+  guint8 *yb;           /* (B) */
+  DpAugmenter *aug;     /* this slice's own (it holds scratch buffers), or NULL */
+  DpRng rng;            /* in: the stream at row 0; out: the stream after row r1 */
+  guint draws;          /* per image */
+  int r0, r1;
+} Gather;
+
+static void
+free_augmenters (DpAugmenter *(*augs)[MAX_GATHER_THREADS])
+{
+  for (int k = 0; k < MAX_GATHER_THREADS; k++)
+    dp_augmenter_free ((*augs)[k]);
+}
+
+static void
+gather_rows (void *item)
+{
+  Gather *g = item;
+  if (g->aug)
+    for (guint64 i = 0; i < (guint64) g->r0 * g->draws; i++)
+      dp_rng_next (&g->rng);
+  for (int r = g->r0; r < g->r1; r++)
+    {
+      guint32 k = g->order[r];
+      const float *src = g->data->images + (gsize) k * DP_INPUT_SIZE;
+      float *dst = g->Xb + (gsize) r * DP_INPUT_SIZE;
+      if (g->aug)
+        dp_augmenter_apply (g->aug, src, dst, &g->rng);
+      else
+        memcpy (dst, src, DP_INPUT_SIZE * sizeof (float));
+      g->yb[r] = g->data->labels[k];
+    }
+}
+
 static gboolean
 train_minibatch (Run *run, GError **error)
 {
@@ -518,13 +566,18 @@ train_minibatch (Run *run, GError **error)
   g_autofree guint32 *order = g_new (guint32, N);  /* (N) */
   g_autofree float *Xb = g_new (float, (gsize) B * DP_INPUT_SIZE); /* (B, 784) the batch */
   g_autofree guint8 *yb = g_new (guint8, B);                       /* (B) */
-  g_autoptr (DpAugmenter) aug = NULL;
-  if (c->augment)
+  /* augmenting is the costly part of a batch's gathering: it is split between the run's threads
+   * (distorted images, each with its own augmenter), copying is not */
+  __attribute__ ((cleanup (free_augmenters))) DpAugmenter *augs[MAX_GATHER_THREADS] = { NULL };
+  int n_augs = c->augment ? MIN (dp_blas_threads_available (), MAX_GATHER_THREADS) : 0;
+  for (int k = 0; k < n_augs; k++)
     {
       DpAugmentParams ap;
       dp_augment_params_default (&ap);
-      aug = dp_augmenter_new (&ap);
+      augs[k] = dp_augmenter_new (&ap);
     }
+  guint draws = n_augs ? dp_augmenter_draws_per_image (augs[0]) : 0;
+  Gather gather[MAX_GATHER_THREADS];
   for (int i = 0; i < N; i++)
     order[i] = i;
 
@@ -546,17 +599,13 @@ train_minibatch (Run *run, GError **error)
           int r0 = bi * B;
           int nb = MIN (B, N - r0);
           /* gather (and distort) the batch's rows */
-          for (int r = 0; r < nb; r++)
-            {
-              guint32 k = order[r0 + r];
-              const float *src = run->train->images + (gsize) k * DP_INPUT_SIZE;
-              float *dst = Xb + (gsize) r * DP_INPUT_SIZE;
-              if (aug)
-                dp_augmenter_apply (aug, src, dst, &aug_rng);
-              else
-                memcpy (dst, src, DP_INPUT_SIZE * sizeof (float));
-              yb[r] = run->train->labels[k];
-            }
+          int n_gather = MAX (1, MIN (n_augs, nb));
+          int per = (nb + n_gather - 1) / n_gather;
+          for (int k = 0; k < n_gather; k++)
+            gather[k] = (Gather) { run->train, order + r0, Xb, yb, augs[k], aug_rng, draws,
+                                   MIN (k * per, nb), MIN ((k + 1) * per, nb) };
+          dp_blas_threads_run (n_gather, gather_rows, gather, sizeof (Gather));
+          aug_rng = gather[n_gather - 1].rng; /* the last slice ends at row nb */
           const float *out = dp_network_forward (net, run->ws, Xb, nb, dropout, &drop_rng);
           double loss = dp_network_loss (net, run->ws, yb, nb);
           /* stop at the first bad batch, before its NaNs reach the weights of later batches */
