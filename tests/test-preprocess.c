@@ -313,6 +313,38 @@ test_gray_box_centre_inversion (void)
 /* The stride is honoured: the same picture packed (stride = width) and in a wider buffer whose
  * padding bytes hold full ink (and a pattern), which a reader that ignored the stride would take
  * as part of the picture (and shear every row), gives the same 28×28 result bit for bit. */
+/* A bold digit cropped tight fills most of its image, and the border is paper but for one dark
+ * speck at a corner: the paper is still the border's typical shade (not its darkest), so the
+ * speck changes nothing and the ink stays the dark block. */
+static void
+test_gray_border_speck (void)
+{
+  enum { W = 24, H = 24 };
+  guint8 img[W * H];
+  float clean[DP_INPUT_SIZE], speck[DP_INPUT_SIZE];
+
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      {
+        /* a dark ring 2..21 with a light hole 9..14: ink on 364 of 576 pixels */
+        gboolean ring = x >= 2 && x < 22 && y >= 2 && y < 22 && !(x >= 9 && x < 15 && y >= 9 && y < 15);
+        img[y * W + x] = ring ? 20 : 235;
+      }
+  g_assert_true (dp_preprocess_gray (img, W, H, W, clean, NULL));
+  img[0] = 0;
+  g_assert_true (dp_preprocess_gray (img, W, H, W, speck, NULL));
+  double diff = 0, ink = 0;
+  for (int i = 0; i < DP_INPUT_SIZE; i++)
+    {
+      diff += fabs (clean[i] - speck[i]);
+      ink += clean[i];
+    }
+  /* the ink is the ring: its centre (the hole) is paper, its body ink */
+  g_assert_cmpfloat (clean[14 * 28 + 14], <, 0.2);
+  g_assert_cmpfloat (clean[14 * 28 + 6], >, 0.8);
+  g_assert_cmpfloat (diff, <, 0.05 * ink);
+}
+
 static void
 test_gray_stride_padding (void)
 {
@@ -799,6 +831,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/preprocess/gray/noise", test_gray_noise);
   g_test_add_func ("/engine/preprocess/gray/aspect", test_gray_aspect);
   g_test_add_func ("/engine/preprocess/gray/empty", test_gray_empty);
+  g_test_add_func ("/engine/preprocess/gray/border-speck", test_gray_border_speck);
   g_test_add_func ("/engine/preprocess/gray/mnist-fixed-point", test_gray_mnist_fixed_point);
   g_test_add_func ("/engine/preprocess/image/png", test_image_png);
   g_test_add_func ("/engine/preprocess/image/bad-files", test_image_bad_files);
