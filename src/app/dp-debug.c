@@ -5,7 +5,7 @@
 
 #include "dp-confusion-view.h"
 
-gboolean
+static gboolean
 dp_debug_enabled (void)
 {
   return !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
@@ -276,10 +276,11 @@ stall_tick_cb (gpointer user_data)
 DpStallProbe *
 dp_stall_probe_start (GMainContext *context, guint tick_ms)
 {
-  DpStallProbe *probe = g_new0 (DpStallProbe, 1);
+  DpStallProbe *probe;
 
   g_return_val_if_fail (tick_ms > 0, NULL);
 
+  probe = g_new0 (DpStallProbe, 1);
   probe->tick_ms = tick_ms;
   probe->late = g_array_new (FALSE, FALSE, sizeof (double));
   probe->last = g_get_monotonic_time ();
@@ -328,31 +329,30 @@ static const char * const train_targets[] = {
   "download", "choose", "details", "progress", "chart", "confusion",
 };
 
-/* the first widget called name under widget, depth first */
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
+/* found[i]: the first widget called train_targets[i] under widget, depth first; one walk */
+static void
+find_targets (GtkWidget *widget, GtkWidget **found)
 {
-  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
-    return widget;
+  const char *name = gtk_widget_get_name (widget);
+  for (guint i = 0; i < G_N_ELEMENTS (train_targets); i++)
+    if (found[i] == NULL && g_strcmp0 (name, train_targets[i]) == 0)
+      found[i] = widget;
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+    find_targets (c, found);
 }
 
 static void
 train_layout (GtkWidget *page, GString *line, gpointer user_data)
 {
+  GtkWidget *found[G_N_ELEMENTS (train_targets)] = { NULL };
   GtkWidget *confusion = NULL;
   double cx, cy;
 
   dp_debug_append_bounds (line, "page", page);
+  find_targets (page, found);
   for (guint i = 0; i < G_N_ELEMENTS (train_targets); i++)
     {
-      GtkWidget *target = find_named (page, train_targets[i]);
+      GtkWidget *target = found[i];
       if (target == NULL)
         continue;
       dp_debug_append_bounds (line, train_targets[i], target);

@@ -9,9 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* TRUE when this program's debug lines are printed (G_MESSAGES_DEBUG names our domain) */
-gboolean dp_debug_enabled (void);
-
 /* --- the layout log ------------------------------------------------------------------------ */
 
 /* Appends " NAME=X,Y,W,H" for widget in the window's surface coordinates (what xdotool's

@@ -9,7 +9,6 @@
 #include "dp-draw-page.h"
 
 #include <glib/gi18n.h>
-#include <math.h>
 
 #include "dp-canvas.h"
 #include "dp-debug.h"
@@ -56,6 +55,7 @@ typedef struct
 {
   float input[DP_INPUT_SIZE]; /* (28, 28) preprocessed */
   double preprocess_ms;       /* what reading and preprocessing it took */
+  gint64 t_opened;            /* when opening began: its prediction is timed from there */
 } OpenedImage;
 
 #define OPENED_IMAGE_KEY "dp-opened-image"
@@ -134,6 +134,9 @@ predict (DpDrawPage *self, Want why, gint64 t_trigger)
   DpPrediction p = { .trigger = wants[why].trigger, .t_trigger = t_trigger };
   gint64 t1, t2, t3;
 
+  if (why == WANT_IMAGE && image != NULL)
+    p.t_trigger = image->t_opened;
+
   if (model == NULL)
     {
       g_debug ("nothing to predict with: no model");
@@ -206,6 +209,10 @@ want_prediction (DpDrawPage *self, Want why)
 {
   gint64 now = g_get_monotonic_time ();
 
+  /* a live prediction is already due: another pen move changes nothing (and costs no settings
+   * look-up on every motion event) */
+  if (why == WANT_DRAWING && self->live_timeout_id != 0)
+    return;
   if (wants[why].live_only && !dp_draw_page_get_live_mode (self))
     return;
   /* a result on its way replaces the throttled one (another model leaves it be) */
@@ -322,7 +329,7 @@ dp_draw_page_open_image (DpDrawPage *self, GFile *file)
   g_autoptr (GError) error = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autoptr (GdkTexture) texture = NULL;
-  OpenedImage *image;
+  g_autofree OpenedImage *image = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
   g_return_if_fail (DP_IS_DRAW_PAGE (self));
@@ -339,7 +346,6 @@ dp_draw_page_open_image (DpDrawPage *self, GFile *file)
   image = g_new0 (OpenedImage, 1);
   if (!dp_preprocess_image (path, image->input, &error))
     {
-      g_free (image);
       g_debug ("image not recognised: %s", error->message);
       dp_show_error (GTK_WIDGET (self), _("Could not read the image"), error->message);
       return;
@@ -350,14 +356,14 @@ dp_draw_page_open_image (DpDrawPage *self, GFile *file)
   pixbuf = dp_preprocess_load_image (path, 1024, &error);
   if (pixbuf == NULL)
     {
-      g_free (image);
       g_debug ("image not shown: %s", error->message);
       dp_show_error (GTK_WIDGET (self), _("Could not show the image"), error->message);
       return;
     }
   texture = gdk_texture_new_for_pixbuf (pixbuf);
   image->preprocess_ms = (g_get_monotonic_time () - t0) / 1000.0;
-  g_object_set_data_full (G_OBJECT (texture), OPENED_IMAGE_KEY, image, g_free);
+  image->t_opened = t0;
+  g_object_set_data_full (G_OBJECT (texture), OPENED_IMAGE_KEY, g_steal_pointer (&image), g_free);
   dp_canvas_set_image (self->canvas, texture);
   /* set_image() cleared the strokes */
   g_debug ("image opened: %s", path);

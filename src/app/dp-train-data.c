@@ -32,7 +32,6 @@ struct _DpTrainData
   GtkProgressBar *download_progress;
   GtkLabel *download_label;
   GtkButton *download_button;
-  GtkWidget *choose_button;
 
   gboolean shut_down;
   gboolean discovered;
@@ -406,7 +405,6 @@ dp_train_data_class_init (DpTrainDataClass *klass)
   BIND (download_progress);
   BIND (download_label);
   BIND (download_button);
-  BIND (choose_button);
 #undef BIND
 }
 

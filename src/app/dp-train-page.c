@@ -24,7 +24,7 @@ struct _DpTrainPage
 {
   GtkWidget parent_instance;
 
-  /* template */
+  /* template; scroller is bound so that dispose_template unparents it (the page's only child) */
   GtkWidget *scroller;
   DpTrainData *data;
   DpTrainForm *form;
@@ -175,6 +175,9 @@ dp_train_page_shutdown (DpTrainPage *self)
     return;
   self->disposed = TRUE;
   dp_train_data_shutdown (self->data);
+  /* a pending load, download or chooser may keep the parts alive after the page */
+  g_signal_handlers_disconnect_by_data (self->data, self);
+  g_signal_handlers_disconnect_by_data (self->form, self);
   dp_train_run_view_set_trainer (self->run_view, NULL);
   g_signal_handlers_disconnect_by_data (self->trainer, self);
   dp_trainer_stop_and_wait (self->trainer);

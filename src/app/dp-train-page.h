@@ -9,6 +9,5 @@ G_BEGIN_DECLS
 #define DP_TYPE_TRAIN_PAGE (dp_train_page_get_type ())
 G_DECLARE_FINAL_TYPE (DpTrainPage, dp_train_page, DP, TRAIN_PAGE, GtkWidget)
 
-GtkWidget *dp_train_page_new (void);
 
 G_END_DECLS

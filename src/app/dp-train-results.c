@@ -244,9 +244,8 @@ on_cell_activated_cb (DpConfusionView *view, int truth, int predicted, DpTrainRe
     return;
   const DpDataset *test = self->result->data->test;
   const guint8 *pred = self->result->predictions;
-  int total = 0, n = 0;
-  for (int i = 0; i < test->n; i++)
-    total += test->labels[i] == truth && pred[i] == predicted;
+  /* the confusion matrix counted these predictions already */
+  int total = (int) self->result->metrics.confusion[truth][predicted], n = 0;
 
   int shown = MIN (total, GALLERY_MAX);
   float *images = g_new (float, (gsize) MAX (1, shown) * DP_INPUT_SIZE); /* (n, 784) */

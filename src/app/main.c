@@ -24,7 +24,7 @@ main (int argc, char *argv[])
   dp_fp_mode_init ();
   /* OpenBLAS's thread count is process-wide and unsafe to resize while the UI thread is inside
    * a BLAS call (predicting as the user draws). Set it once here to the count the Train page
-   * passes (dp-train-page.c: cores − 1), so dp_train_run never resizes the pool mid-use. */
+   * passes (dp-train-form.c: cores − 1), so dp_train_run never resizes the pool mid-use. */
   openblas_set_num_threads (MAX (1, (int) g_get_num_processors () - 1));
   app = dp_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
