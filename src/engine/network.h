@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 
 #define DP_INPUT_SIZE  784 /* 28 × 28, ink = 1.0, MNIST-style centring */
 #define DP_IMAGE_SIDE  28
-#define DP_N_CLASSES   10
+#define DP_N_CLASSES   10 /* the digits 0 … 9 */
+#define DP_CLASS_NOT_A_DIGIT 10 /* the eleventh output (and label) of a model that can refuse */
+#define DP_MAX_CLASSES 11 /* outputs of a model: 10, or 11 with "not a digit" */
 #define DP_MAX_LAYERS  16 /* dense layers, output layer included */
 
 typedef enum
@@ -73,6 +75,25 @@ const char *dp_network_get_meta   (const DpNetwork *net, const char *key);
  * display (the argmax is the sigmoid argmax, as the classic tutorial's predict()).
  * x (784), probs (10). Returns the predicted class. */
 int         dp_network_predict    (const DpNetwork *net, const float *x, float *probs);
+
+/* What the front ends show for one drawing. probs are calibrated (the model's temperature,
+ * metadata DP_META_TEMPERATURE, divides the logits before the softmax). */
+typedef struct
+{
+  int n_outputs;                 /* 10, or 11 when the model can say "not a digit" */
+  float probs[DP_MAX_CLASSES];   /* (n_outputs); probs[DP_CLASS_NOT_A_DIGIT] when 11 */
+  int answer;                    /* 0 … 9, or DP_CLASS_NOT_A_DIGIT */
+  int closest_digit;             /* the most probable digit (= answer when answer is a digit) */
+  float confidence;              /* probs[answer] */
+} DpRecognition;
+
+/* the network's output count: 10, or 11 with a "not a digit" output */
+int         dp_network_n_outputs  (const DpNetwork *net);
+gboolean    dp_network_can_refuse (const DpNetwork *net);
+/* the calibration temperature (metadata "temperature"; 1 when absent) */
+float       dp_network_temperature (const DpNetwork *net);
+/* x (784) → out: the answer, calibrated probabilities and the closest digit */
+void        dp_network_recognise  (const DpNetwork *net, const float *x, DpRecognition *out);
 
 /* Classify n images at once, in batches through GEMM. X (n, 784); pred (n) may be NULL;
  * probs (n, 10) may be NULL. */
