@@ -28,10 +28,10 @@ typedef enum
 /* What a run trains on (the CLI's --train-data, the Train page's "Data" row). */
 typedef enum
 {
-  DP_TRAIN_DATA_MNIST, /* MNIST's 60 000 digits; a 10-output model */
-  DP_TRAIN_DATA_MIX,   /* MNIST + digits from fonts and single-stroke Hershey fonts + "not a digit"
+  DP_TRAIN_SET_MNIST, /* MNIST's 60 000 digits; a 10-output model */
+  DP_TRAIN_SET_MIX,   /* MNIST + digits from fonts and single-stroke Hershey fonts + "not a digit"
                           examples (engine/synth.h); an 11-output model */
-} DpTrainData;
+} DpTrainSet;
 
 typedef struct
 {
@@ -53,7 +53,7 @@ typedef struct
   gboolean augment;              /* random affine + elastic distortions each epoch */
   guint64 seed;
   int limit;                     /* train on the first N images; 0 = all */
-  DpTrainData data;              /* recorded in the recipe; MIX trains 11 outputs */
+  DpTrainSet data;               /* recorded in the recipe; MIX trains 11 outputs */
   int holdout;                   /* training images (a seeded random choice) kept out of training
                                     to fit the calibration temperature; 0 = none (temperature 1) */
   int threads;                   /* compute threads; 0 = as many as cores. They are OpenBLAS's
@@ -119,9 +119,9 @@ char     *dp_train_config_describe   (const DpTrainConfig *config);
 /* name tables (DpName, network.h): entry i is enum value i */
 const DpName *dp_optimizer_names     (guint *n_out);
 const DpName *dp_schedule_names      (guint *n_out);
-const DpName *dp_train_data_names    (guint *n_out);
-const char *dp_train_data_to_string  (DpTrainData d);
-gboolean    dp_train_data_from_string (const char *s, DpTrainData *out);
+const DpName *dp_train_set_names     (guint *n_out);
+const char *dp_train_set_to_string   (DpTrainSet s);
+gboolean    dp_train_set_from_string  (const char *s, DpTrainSet *out);
 const char *dp_optimizer_to_string   (DpOptimizerKind o);
 gboolean    dp_optimizer_from_string (const char *s, DpOptimizerKind *out);
 /* "constant", "step", "cosine" (from_string ignores ASCII case) */
