@@ -168,6 +168,8 @@ test_not_a_digit (void)
   dp_metrics_compute (&m, t, p, 6);
   g_assert_cmpint (m.n_classes, ==, 11);
   CLOSE (m.accuracy, 4.0 / 6);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 1);
+  g_assert_cmpfloat (m.ece, ==, -1.0);
   g_assert_cmpuint (m.confusion[0][10], ==, 1);
   g_assert_cmpuint (m.confusion[10][10], ==, 1);
   g_assert_cmpuint (m.confusion[10][1], ==, 1);
@@ -214,6 +216,7 @@ test_evaluate_refusing (void)
   CLOSE (m.accuracy, 18.0 / 20);
   g_assert_cmpuint (m.confusion[8][10], ==, 1);
   g_assert_cmpuint (m.confusion[9][10], ==, 1);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 2);
   /* and one that refuses nothing still has the column */
   for (int i = 18; i < 20; i++)
     {
@@ -223,6 +226,9 @@ test_evaluate_refusing (void)
   dp_metrics_evaluate (&m, net, &ds, NULL);
   g_assert_cmpint (m.n_classes, ==, 11);
   CLOSE (m.accuracy, 1.0);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 0);
+  /* every answer right at confidence e⁵ / (e⁵ + 10): the ECE is the gap to 1 */
+  g_assert_cmpfloat_with_epsilon (m.ece, 1.0 - exp (5.0) / (exp (5.0) + 10.0), 1e-6);
   g_autofree char *text = dp_metrics_format (&m);
   g_assert_nonnull (strstr (text, "   none"));
   g_free (ds.images);

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "engine/calibrate.h"
+
 static double
 ratio (guint num, guint den)
 {
@@ -76,6 +78,18 @@ dp_metrics_compute (DpMetrics *m, const guint8 *truth, const guint8 *pred, int n
   g_return_if_fail (m != NULL);
   g_return_if_fail (n == 0 || (truth != NULL && pred != NULL));
   compute (m, truth, pred, n, classes_seen (truth, pred, n));
+  m->ece = -1.0;
+}
+
+guint
+dp_metrics_digits_refused (const DpMetrics *m)
+{
+  g_return_val_if_fail (m != NULL, 0);
+  guint refused = 0;
+  if (m->n_classes == DP_MAX_CLASSES)
+    for (int t = 0; t < DP_N_CLASSES; t++)
+      refused += m->confusion[t][DP_CLASS_NOT_A_DIGIT];
+  return refused;
 }
 
 void
@@ -85,11 +99,14 @@ dp_metrics_evaluate (DpMetrics *m, const DpNetwork *net, const DpDataset *ds, gu
 
   g_autofree guint8 *own = pred ? NULL : g_new (guint8, MAX (ds->n, 1)); /* (n) */
   guint8 *p = pred ? pred : own;
+  int K = dp_network_n_outputs (net);
+  g_autofree float *probs = g_new (float, (gsize) MAX (ds->n, 1) * K); /* (n, K) */
   if (ds->n > 0)
-    dp_network_classify (net, ds->images, ds->n, p, NULL);
+    dp_network_classify (net, ds->images, ds->n, p, probs);
   int n_classes = dp_network_can_refuse (net) ? DP_MAX_CLASSES
                                               : classes_seen (ds->labels, p, ds->n);
   compute (m, ds->labels, p, ds->n, n_classes);
+  m->ece = dp_calibration_ece_probs (probs, K, ds->labels, ds->n);
 }
 
 char *
