@@ -1,6 +1,8 @@
 /* cmd-eval.c: `digitpad-cli eval MODEL --data DIR`: the model's accuracy on the MNIST test set,
  * its per-class precision, recall and F1, and the confusion matrix (dp_metrics_format, the same
- * report the app's confusion view is computed from). */
+ * report the app's confusion view is computed from); then one line each, for programs: the share
+ * of test digits refused (a model that can say "not a digit"), of the drawings in a negatives
+ * strokes file refused (--negatives), and the calibration error of the confidences. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -72,5 +74,16 @@ dp_cli_eval (int argc, char **argv)
   fputs (report, stdout);
   if (report[0] != '\0' && !g_str_has_suffix (report, "\n"))
     putchar ('\n');
+  if (dp_network_can_refuse (net))
+    {
+      guint n_digits = 0;
+      for (int i = 0; i < ds->n; i++)
+        n_digits += ds->labels[i] < DP_N_CLASSES;
+      guint refused = dp_metrics_digits_refused (&metrics);
+      printf ("digits refused: %.2f %% (%u of %u)\n",
+              n_digits ? 100.0 * refused / n_digits : 0.0, refused, n_digits);
+      printf ("accuracy, a refusal counted as wrong: %.2f %%\n", 100.0 * metrics.accuracy);
+    }
+  printf ("calibration error (ECE, %d bins): %.4f\n", DP_ECE_BINS, metrics.ece);
   return DP_CLI_EXIT_OK;
 }
