@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_refuse.py: the "not a digit" answer through digitpad-cli. A model with an eleventh output
-(written here by hand: one softmax layer whose digit 3 grows with the amount of ink, against a
-"not a digit" output fixed at 0) answers `predict` with "digit": null and the closest digit for
+(written by hand, refuse_model.py: one softmax layer whose digit 3 grows with the amount of ink,
+against a "not a digit" output fixed at 0) answers `predict` with "digit": null and the closest digit for
 a thin stroke, and 3 for a filled block; a 10-output model prints as it always did; the
 calibration temperature divides the logits; a bad temperature is refused by name; `eval` on a
 small IDX set written here prints the share of digits refused, the accuracy with refusals
@@ -13,7 +13,6 @@ test_cli.py. The CLI comes from $DIGITPAD_CLI.
 """
 
 import json
-import math
 import os
 import re
 import shutil
@@ -26,46 +25,9 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_cli as base  # noqa: E402
 from test_cli import cli, draw, expect_file_error, expect_status, show, write_png  # noqa: E402
+from refuse_model import model_probs, write_model  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="digitpad-refuse-test-")
-
-# the hand-made model: logit 3 = INK_WEIGHT · Σ ink + BIAS_3, other digits −10, "not a digit" 0
-INK_WEIGHT = 0.02
-BIAS_3 = -4.0
-
-
-def write_model(path, n_outputs=11, meta=None):
-    """784 → n_outputs softmax, metadata as dp_model_save writes it"""
-    weights, biases = [], []
-    for k in range(n_outputs):
-        weights.append([INK_WEIGHT if k == 3 else 0.0] * 784)
-        biases.append(BIAS_3 if k == 3 else (0.0 if k == 10 else -10.0))
-    metadata = {"format": "digitpad-mlp", "version": "1", "activations": "softmax",
-                "loss": "softmax-ce", "input": "28x28"}
-    if n_outputs == 11:
-        metadata["refuse"] = "class"
-    metadata.update(meta or {})
-    w = struct.pack("<%df" % (784 * n_outputs), *[v for row in weights for v in row])
-    b = struct.pack("<%df" % n_outputs, *biases)
-    header = {"__metadata__": metadata,
-              "layers.0.weight": {"dtype": "F32", "shape": [n_outputs, 784],
-                                  "data_offsets": [0, len(w)]},
-              "layers.0.bias": {"dtype": "F32", "shape": [n_outputs],
-                                "data_offsets": [len(w), len(w) + len(b)]}}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + w + b)
-    return path
-
-
-def model_probs(ink, temperature=1.0, n_outputs=11):
-    """the model's probabilities for an input holding ink in total, in double"""
-    z = [(INK_WEIGHT * ink + BIAS_3) if k == 3 else (0.0 if k == 10 else -10.0)
-         for k in range(n_outputs)]
-    e = [math.exp(v / temperature) for v in z]
-    return [v / sum(e) for v in e]
-
 
 def images(directory):
     """a thin ring (little ink: not a digit) and a filled block (much ink: a 3)"""
