@@ -147,13 +147,13 @@ def _():
     assert 'no metadata "refuse"' in p.err, show(p)
 
 
-def write_idx(directory, pictures, labels):
-    """t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw) holding these 28×28 pictures"""
-    with open(os.path.join(directory, "t10k-images-idx3-ubyte"), "wb") as f:
+def write_idx(directory, pictures, labels, prefix="t10k"):
+    """PREFIX-images-idx3-ubyte and PREFIX-labels-idx1-ubyte (raw) holding these 28×28 pictures"""
+    with open(os.path.join(directory, prefix + "-images-idx3-ubyte"), "wb") as f:
         f.write(struct.pack(">IIII", 0x803, len(pictures), 28, 28))
         for pic in pictures:
             f.write(bytes(pic))
-    with open(os.path.join(directory, "t10k-labels-idx1-ubyte"), "wb") as f:
+    with open(os.path.join(directory, prefix + "-labels-idx1-ubyte"), "wb") as f:
         f.write(struct.pack(">II", 0x801, len(labels)) + bytes(labels))
 
 
@@ -213,6 +213,44 @@ def _():
     assert "refused" not in p.out and "none" not in p.out, show(p)
     assert re.search(r"^accuracy: 100\.00 %$", p.out, re.M), show(p)
     assert re.search(r"^calibration error \(ECE, 15 bins\): \d\.\d{4}$", p.out, re.M), show(p)
+
+
+def block_picture(label):
+    """class c lights a 6×6 block at its own place"""
+    pic = [0] * 784
+    r0, c0 = 2 + (label // 5) * 12, 2 + (label % 5) * 5
+    for r in range(r0, r0 + 6):
+        for c in range(c0, c0 + 4):
+            pic[r * 28 + c] = 255
+    return pic
+
+
+@case("train --holdout: the temperature is fitted and kept in the model; said on stdout")
+def _():
+    d = os.path.join(TMP, "blocks")
+    os.mkdir(d)
+    labels = [i % 10 for i in range(400)]
+    write_idx(d, [block_picture(l) for l in labels], labels, "train")
+    write_idx(d, [block_picture(l) for l in labels[:50]], labels[:50], "t10k")
+    out = os.path.join(TMP, "held.safetensors")
+    p = cli("train", "--preset", "quick", "--epochs", 1, "--seed", 3, "--threads", 1,
+            "--holdout", 100, "--data", d, "--out", out)
+    expect_status(p, 0)
+    m = re.search(r"^calibration: temperature (\d+\.\d{4}) fitted on 100 held-out images, their "
+                  r"calibration error \(ECE\) (\d\.\d{4}) before, (\d\.\d{4}) after$", p.out, re.M)
+    assert m, show(p)
+    _, meta = base.read_safetensors(out)
+    assert meta["temperature"] == m.group(1), meta
+    assert meta["calibration_holdout"] == "100", meta
+    assert meta["calibration_ece_before"] == m.group(2), meta
+    assert meta["calibration_ece"] == m.group(3), meta
+    assert "100 held out for calibration" in meta["recipe"], meta
+    assert "refuse" not in meta, meta  # 10 outputs
+    # too large a hold-out names the option
+    p = cli("train", "--preset", "quick", "--epochs", 1, "--holdout", 400, "--data", d,
+            "--out", os.path.join(TMP, "none.safetensors"))
+    assert p.returncode != 0 and "'holdout'" in p.err, show(p)
+    assert not os.path.exists(os.path.join(TMP, "none.safetensors")), show(p)
 
 
 def main():
