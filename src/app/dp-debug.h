@@ -37,10 +37,11 @@ typedef struct
   const char *trigger; /* static string: drawing, stroke-end, undo, predict, image … */
   gint64 t_trigger;    /* g_get_monotonic_time() when it was asked for */
   double preprocess_ms, inference_ms;
-  int digit, runner_up;   /* the answer (DP_CLASS_NOT_A_DIGIT: "not a digit"); the runner-up digit */
-  int closest_digit;      /* the most probable digit */
+  int digit;           /* the answer: 0 … 9, or DP_CLASS_NOT_A_DIGIT ("not a digit") */
+  int runner_up;       /* the most probable digit other than the answer */
+  int closest_digit;   /* the most probable digit */
   float confidence, runner_up_p;
-  float not_a_digit_p;    /* the "not a digit" probability; < 0 for a 10-output model */
+  float not_a_digit_p; /* the "not a digit" probability; < 0 for a 10-output model */
   gboolean unsure;
   guint n_strokes;
 } DpPrediction;
