@@ -24,7 +24,8 @@
  * same OpenBLAS thread count).
  *
  * No GTK, no threads of its own: run it in a worker (the app: a GTask, as DpTrainer does); the
- * progress callback is called on that thread. */
+ * progress callback is called on that thread. Its compute threads are OpenBLAS's, as many as
+ * the process has set (train.h: DpTrainConfig.threads); it does not change that count. */
 #pragma once
 
 #include <gio/gio.h>
@@ -81,7 +82,6 @@ typedef struct
   int folds;               /* leave-some-out folds for the before → after (5); 0 = skip it
                               (report's heldout_* are then -1); fewer samples than folds: one
                               fold a sample */
-  int threads;             /* OpenBLAS threads, as DpTrainConfig.threads (0 = as many as cores) */
 } DpPersonalizeConfig;
 
 #define DP_PERSONALIZE_FULL_SHARE_SAMPLES 30
