@@ -10,6 +10,7 @@
 #include "engine/metrics.h"
 #include "engine/model-file.h"
 #include "engine/network.h"
+#include "engine/personalize.h"
 #include "engine/preprocess.h"
 #include "engine/rng.h"
 #include "engine/train.h"
