@@ -13,6 +13,7 @@ test_cli.py. The CLI comes from $DIGITPAD_CLI.
 """
 
 import json
+import math
 import os
 import re
 import struct
@@ -203,6 +204,72 @@ def _():
     assert "refused" not in p.out and "none" not in p.out, show(p)
     assert re.search(r"^accuracy: 100\.00 %$", p.out, re.M), show(p)
     assert re.search(r"^calibration error \(ECE, 15 bins\): \d\.\d{4}$", p.out, re.M), show(p)
+
+
+def write_strokes(path, records):
+    """a strokes file: one JSON object a line"""
+    with open(path, "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    return path
+
+
+RING = [[[50 + 30 * math.cos(a / 40 * 2 * math.pi), 50 + 30 * math.sin(a / 40 * 2 * math.pi)]
+         for a in range(41)]]
+SQUARE = [[[20, 20 + 60 * i / 15], [80, 20 + 60 * i / 15]] for i in range(16)]
+
+
+@case("eval --negatives: the share of a strokes file's drawings answered 'not a digit'")
+def _():
+    d = os.path.join(TMP, "idx-neg")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "refuse.safetensors"))
+    negatives = write_strokes(os.path.join(TMP, "negatives.ndjson"), [
+        {"strokes": RING, "label": None, "id": "ring"},
+        {"strokes": SQUARE, "id": "square"},       # a negative whatever its label says
+        {"strokes": RING, "label": 7, "id": "ring-labelled-7"},
+    ])
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_status(p, 0)
+    assert re.search(r"^negatives refused: 66\.67 % \(2 of 3\)$", p.out, re.M), show(p)
+    # the lines come in their order, the ECE last
+    lines = [l.split(":")[0] for l in p.out.splitlines() if ":" in l][-4:]
+    assert lines == ["digits refused", "accuracy, a refusal counted as wrong", "negatives refused",
+                     "calibration error (ECE, 15 bins)"], show(p)
+
+
+@case("eval --negatives: bad lines named on stderr, the rest counted, exit 1")
+def _():
+    d = os.path.join(TMP, "idx-neg2")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "refuse.safetensors"))
+    negatives = os.path.join(TMP, "bad-negatives.ndjson")
+    with open(negatives, "w") as f:
+        f.write(json.dumps({"strokes": RING}) + "\n")
+        f.write("{not json\n")
+        f.write(json.dumps({"strokes": SQUARE}) + "\n")
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_status(p, 1)
+    assert re.search(r"^negatives refused: 50\.00 % \(1 of 2\)$", p.out, re.M), show(p)
+    assert "bad-negatives.ndjson:2" in p.err, show(p)
+    # a file that is not there: exit 1 naming it
+    p = cli("eval", model, "--data", d, "--negatives", os.path.join(TMP, "missing.ndjson"))
+    expect_file_error(p, "missing.ndjson")
+
+
+@case("eval --negatives with a 10-output model: it cannot refuse, and says so")
+def _():
+    d = os.path.join(TMP, "idx-neg3")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "digits.safetensors"), n_outputs=10)
+    negatives = write_strokes(os.path.join(TMP, "n.ndjson"), [{"strokes": RING}])
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_file_error(p, "digits.safetensors")
+    assert "cannot" in p.err or "needs a model that can say" in p.err, show(p)
+    assert p.out == "", show(p)
 
 
 def block_picture(label):
