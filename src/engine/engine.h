@@ -11,4 +11,5 @@
 #include "engine/network.h"
 #include "engine/preprocess.h"
 #include "engine/rng.h"
+#include "engine/synth.h"
 #include "engine/train.h"
