@@ -10,8 +10,9 @@
  *   O o Q D and C c (an open or closed 0, a 6 without its loop), I l i j | / \ ( ) [ ] { }
  *   and the ticks , ; ' ` (a 1 once blown up), " and ! (11, a broken 1), S s $ (5), Z z (2),
  *   B b G (6, 8), g q a (9), . - _ (a lone dot or dash: drawn by the dots-and-dashes source instead, placed as marks).
- * Partial digits are pieces that cannot read as a whole digit: the first 25–45 % of a 2 or a 3
- * and the angle of a closed 4 without its stem (never a straight bar, which is a 1). */
+ * Partial digits are pieces that cannot read as a whole digit: the arch of a 2 (its first
+ * 20–35 %: with more of its diagonal it reads as a 7) and the angle of a closed 4 without its
+ * stem; never a straight bar (a 1), an arc (a bracket) or a loop (a 0). */
 #include "engine/synth.h"
 
 #include <errno.h>
@@ -936,17 +937,17 @@ dots_and_dashes (DpRng *rng, Drawing *d)
     }
 }
 
-/* a piece of a 2, a 3 or a closed 4 that cannot read as a digit */
+/* a piece of a 2 or a closed 4 that cannot read as a digit */
 static void
 partial_digit (DpRng *rng, Drawing *d)
 {
-  int which = (int) dp_rng_below (rng, 3);
+  static const Template two = { 2, .65f, t2_plain }, four_closed = { 4, .75f, t4_closed };
+  gboolean four = dp_rng_uniform (rng) < 0.5f;
   Drawing whole = { 0 };
-  static const Template *const parts[] = { &templates[8], &templates[10], &templates[12] };
-  template_draw (parts[which], rng, dp_rng_range (rng, 0.015f, 0.04f), &whole);
+  template_draw (four ? &four_closed : &two, rng, dp_rng_range (rng, 0.015f, 0.04f), &whole);
   GArray *first = whole.strokes[0];
-  guint keep = which == 2 ? first->len
-                          : MAX (2u, (guint) (first->len * dp_rng_range (rng, 0.25f, 0.45f)));
+  guint keep = four ? first->len
+                    : MAX (2u, (guint) (first->len * dp_rng_range (rng, 0.2f, 0.35f)));
   GArray *s = drawing_begin (d);
   g_array_append_vals (s, first->data, MIN (keep, first->len));
   drawing_clear (&whole);
