@@ -26,8 +26,14 @@
 #include "engine/preprocess.h"
 
 #define BATCH 128
-/* rows per forward pass when computing features and accuracies */
+/* rows per forward pass when computing features */
 #define CHUNK 512
+/* rows per forward or backward pass of the output layer alone: OpenBLAS keeps a product of
+ * m·n·k < 262 144 (its SMP threshold × GEMM_MULTITHREAD_THRESHOLD) on the calling thread, and
+ * 16 × 11 × 800 stays under it; shared between threads, such small products cost several
+ * times more than they compute (2.9 s instead of 0.4 s for the leave-some-out of 30 samples
+ * at load 10, same result) */
+#define HEAD_ROWS 16
 /* anchor images whose features are computed for the mix (a seeded random part of the set) */
 #define N_ANCHOR 6000
 /* distorted copies of each sample: COPIES_BUDGET / samples, within [MIN_COPIES, MAX_COPIES] */
@@ -198,9 +204,9 @@ head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const i
               int n_rows, float *scratch)
 {
   int K = head->sizes[1], correct = 0;
-  for (int r0 = 0; r0 < n_rows; r0 += CHUNK)
+  for (int r0 = 0; r0 < n_rows; r0 += HEAD_ROWS)
     {
-      int B = MIN (CHUNK, n_rows - r0);
+      int B = MIN (HEAD_ROWS, n_rows - r0);
       const float *x = f->x + (gsize) r0 * f->dim;
       if (rows != NULL)
         {
@@ -240,8 +246,8 @@ typedef struct
   Features anchor;
   Features test;
 
-  DpWorkspace *head_ws; /* max batch CHUNK ≥ BATCH */
-  float *batch_x;       /* (CHUNK, dim) */
+  DpWorkspace *head_ws; /* max batch HEAD_ROWS */
+  float *batch_x;       /* (BATCH, dim) */
   guint8 *batch_y;      /* (BATCH) */
   float *theta0;        /* the base head's params */
   float *grads_pull;    /* (head n_params) */
@@ -310,8 +316,13 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
                   dim * sizeof (float));
           run->batch_y[r] = f->y[row];
         }
-      dp_network_forward (head, run->head_ws, run->batch_x, BATCH, 0.0f, NULL);
-      dp_network_backward (head, run->head_ws, run->batch_y, BATCH, 1.0f / BATCH, FALSE);
+      for (int r0 = 0; r0 < BATCH; r0 += HEAD_ROWS)
+        {
+          dp_network_forward (head, run->head_ws, run->batch_x + (gsize) r0 * dim, HEAD_ROWS,
+                              0.0f, NULL);
+          dp_network_backward (head, run->head_ws, run->batch_y + r0, HEAD_ROWS, 1.0f / BATCH,
+                               r0 > 0);
+        }
       float *g = run->head_ws->grads;
       for (gsize i = 0; i < head->n_params; i++)
         g[i] += coeff * (head->params[i] - run->theta0[i]);
@@ -490,6 +501,7 @@ prepare_features (Run *run, GPtrArray *samples, const DpDataset *anchor_train,
                    "The test set has no image with a label this model answers");
       return FALSE;
     }
+  report->n_read = run->personal.n + run->anchor.n + n;
   return features_compute (base, ws, X, Y, n, &run->test, run->cancellable, error);
 }
 
@@ -512,7 +524,7 @@ measure_heldout (Run *run, double share_factor, double pull, DpPersonalizeReport
     run->fold[order[i]] = i % folds;
 
   g_autofree int *rows = g_new (int, run->n_samples);
-  g_autofree float *scratch = g_new (float, (gsize) CHUNK * run->dim);
+  g_autofree float *scratch = g_new (float, (gsize) HEAD_ROWS * run->dim);
   for (int s = 0; s < run->n_samples; s++)
     rows[s] = s * run->per; /* the undistorted image of each sample */
   int before = head_correct (run->base_head, run->head_ws, &run->personal, rows, run->n_samples,
@@ -668,8 +680,8 @@ dp_personalize_run (const DpNetwork *base, GPtrArray *samples, const DpDataset *
     .dim = base->sizes[L - 1],
   };
   run.base_head = head_of (base);
-  run.head_ws = dp_workspace_new (run.base_head, CHUNK, FALSE);
-  run.batch_x = g_new (float, (gsize) CHUNK * run.dim);
+  run.head_ws = dp_workspace_new (run.base_head, HEAD_ROWS, FALSE);
+  run.batch_x = g_new (float, (gsize) BATCH * run.dim);
   run.batch_y = g_new (guint8, BATCH);
   run.theta0 = g_memdup2 (run.base_head->params, run.base_head->n_params * sizeof (float));
   DpNetwork *result = NULL;
