@@ -115,10 +115,14 @@ typedef struct
   int n_skipped;          /* the others: unknown label, "not a digit" for a 10-output model,
                              no ink */
   int n_anchor;           /* anchor images mixed in */
-  int n_read;             /* images read through the base's hidden layers: the samples and their
-                             distorted copies, the anchor images, anchor_test */
+  int n_read;             /* images this call read through the base's hidden layers: the samples
+                             and their distorted copies, and for dp_personalize_run the anchor
+                             images and anchor_test */
   int steps;              /* fine-tuning steps of the personal model */
   double personal_share;  /* of each batch */
+  int attempts;           /* trainings of the personal model: 1, or up to 3 when MNIST dropped
+                             too much and it was trained again with half the personal share and
+                             four times the pull */
   int n_heldout;          /* samples read in the leave-some-out (= n_used, or 0 without it) */
   double heldout_before;  /* their accuracy with the base, 0 … 1; -1 when not measured */
   double heldout_after;   /* with the model trained without them */
@@ -128,6 +132,25 @@ typedef struct
   gboolean accepted;      /* FALSE: refused (the error says why); the figures above still hold */
   char reason[256];       /* why refused, for people ("" when accepted) */
 } DpPersonalizeReport;
+
+/* ---- a prepared anchor: the part of a run that depends only on the base ----------------------
+ *
+ * The hidden activations of the anchor part and of anchor_test for one base model (about two
+ * thirds of a run's work). A program that personalizes the same base again (more samples, a
+ * corrected label) can keep one and call dp_personalize_run_anchored: the same model as
+ * dp_personalize_run with the same seed, in a fraction of the time. It holds its own copy of
+ * the base; read-only once made, so one thread at a time or several readers. */
+typedef struct _DpPersonalizeAnchor DpPersonalizeAnchor;
+
+/* NULL with DP_ERROR_INVALID (not a digit model, no usable anchor image) or
+ * G_IO_ERROR_CANCELLED. seed chooses the anchor part (dp_personalize_run passes config->seed). */
+DpPersonalizeAnchor *dp_personalize_anchor_new   (const DpNetwork *base,
+                                                  const DpDataset *anchor_train,
+                                                  const DpDataset *anchor_test, guint64 seed,
+                                                  GCancellable *cancellable, GError **error);
+void                 dp_personalize_anchor_free  (DpPersonalizeAnchor *anchor);
+/* the images it read through the base */
+int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *anchor);
 
 /* Derives a personal model from base (not changed; 10 or 11 outputs) and samples
  * (DpStrokesRecord*, labels 0 … 9, or DP_CLASS_NOT_A_DIGIT for an 11-output model).
@@ -150,5 +173,15 @@ DpNetwork *dp_personalize_run (const DpNetwork *base, GPtrArray *samples,
                                DpPersonalizeProgressFunc progress, gpointer progress_data,
                                GCancellable *cancellable, DpPersonalizeReport *report,
                                GError **error);
+
+/* The same from a prepared anchor (its base, anchor part and test set); the anchor's seed, not
+ * config->seed, chose the anchor part. */
+DpNetwork *dp_personalize_run_anchored (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
+                                        const DpPersonalizeConfig *config,
+                                        DpPersonalizeProgressFunc progress,
+                                        gpointer progress_data, GCancellable *cancellable,
+                                        DpPersonalizeReport *report, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpPersonalizeAnchor, dp_personalize_anchor_free)
 
 G_END_DECLS
