@@ -432,6 +432,26 @@ test_writers (void)
                   DP_N_WRITERS, 100 * sum_before / DP_N_WRITERS, 100 * sum_after / DP_N_WRITERS,
                   100 * sum_corr / DP_N_WRITERS);
   g_assert_cmpfloat (sum_after, >, sum_before);
+
+  /* a hand that contradicts itself (one drawing in five labelled as the next digit): trained
+   * without them, the model reads the held-out drawings worse than the base: refused, even
+   * with MNIST's check lifted */
+  g_autoptr (GPtrArray) muddled = dp_writer_samples (&dp_writers[5], TEACH_PER_DIGIT, 77);
+  for (guint i = 0; i < muddled->len; i += 5)
+    {
+      DpStrokesRecord *rec = muddled->pdata[i];
+      rec->label = (rec->label + 1) % 10;
+    }
+  config.max_anchor_drop = 100;
+  DpPersonalizeReport r;
+  g_autoptr (GError) error = NULL;
+  g_assert_null (dp_personalize_run_anchored (anchor, muddled, &config, NULL, NULL, NULL, &r,
+                                              &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_REFUSED);
+  dp_test_assert_message (error, "your own drawings worse", "kept the current model", NULL);
+  g_assert_false (r.accepted);
+  g_assert_cmpstr (r.reason, ==, error->message);
+  g_assert_cmpfloat (r.heldout_after, <, r.heldout_before);
   mnist_clear (&m);
 }
 

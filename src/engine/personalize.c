@@ -48,6 +48,8 @@
 /* the pull's coefficient at config->pull = 1: grads += PULL_COEFF · pull · (θ − θ_base) */
 #define PULL_COEFF 0.01
 #define MAX_ATTEMPTS 3
+/* samples the leave-some-out reads at least (whole folds; all of them when there are fewer) */
+#define HELDOUT_ENOUGH 60
 /* the share of a run's progress that preparing the anchor takes */
 #define ANCHOR_FRACTION 0.4
 
@@ -572,32 +574,35 @@ measure_heldout (Run *run, double share_factor, double pull, DpPersonalizeReport
   for (int i = 0; i < run->n_samples; i++)
     run->fold[order[i]] = i % folds;
 
+  /* the folds held out in turn: enough of them to read HELDOUT_ENOUGH samples (all of them for
+   * a few dozen samples, one fold of 300) */
+  int per_fold = run->n_samples / folds;
+  int measured = MIN (folds, (HELDOUT_ENOUGH + per_fold - 1) / MAX (per_fold, 1));
   g_autofree int *rows = g_new (int, run->n_samples);
   g_autofree float *scratch = g_new (float, (gsize) HEAD_ROWS * run->dim);
-  for (int s = 0; s < run->n_samples; s++)
-    rows[s] = s * run->per; /* the undistorted image of each sample */
-  int before = head_correct (run->a->base_head, run->head_ws, &run->personal, rows,
-                             run->n_samples, scratch);
-  int after = 0;
-  for (int f = 0; f < folds; f++)
+  int before = 0, after = 0, n_heldout = 0;
+  for (int f = 0; f < measured; f++)
     {
       int n_in = 0, n_out = 0;
       for (int s = 0; s < run->n_samples; s++)
         if (run->fold[s] == f)
-          rows[n_out++] = s * run->per;
+          rows[n_out++] = s * run->per; /* the undistorted image of each sample */
         else
           n_in++;
-      double frac = 0.7 + 0.3 * f / folds;
+      double frac = 0.7 + 0.3 * f / measured;
       g_autoptr (DpNetwork) head = train_head (
           run, f, share_for (run, n_in, share_factor), pull, steps_for (run, n_in), 100 + f,
-          DP_PERSONALIZE_STAGE_HELDOUT, frac, frac + 0.3 / folds, error);
+          DP_PERSONALIZE_STAGE_HELDOUT, frac, frac + 0.3 / measured, error);
       if (head == NULL)
         return FALSE;
+      before += head_correct (run->a->base_head, run->head_ws, &run->personal, rows, n_out,
+                              scratch);
       after += head_correct (head, run->head_ws, &run->personal, rows, n_out, scratch);
+      n_heldout += n_out;
     }
-  report->n_heldout = run->n_samples;
-  report->heldout_before = before / (double) run->n_samples;
-  report->heldout_after = after / (double) run->n_samples;
+  report->n_heldout = n_heldout;
+  report->heldout_before = before / (double) n_heldout;
+  report->heldout_after = after / (double) n_heldout;
   return TRUE;
 }
 
@@ -680,12 +685,22 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
   if (!measure_heldout (run, share_factor, pull, report, error))
     return NULL;
   if (!report->accepted)
+    g_snprintf (report->reason, sizeof report->reason,
+                "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
+                "more than %.2f points): kept the current model",
+                100.0 * report->anchor_after, 100.0 * report->anchor_before,
+                config->max_anchor_drop);
+  else if (report->n_heldout > 0 && report->heldout_after < report->heldout_before)
     {
+      /* trained without them, it reads the person's own drawings worse than the base does */
+      report->accepted = FALSE;
       g_snprintf (report->reason, sizeof report->reason,
-                  "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
-                  "more than %.2f points): kept the current model",
-                  100.0 * report->anchor_after, 100.0 * report->anchor_before,
-                  config->max_anchor_drop);
+                  "The personal model would read your own drawings worse (each held out in "
+                  "turn: %.1f %% instead of %.1f %%): kept the current model",
+                  100.0 * report->heldout_after, 100.0 * report->heldout_before);
+    }
+  if (!report->accepted)
+    {
       g_set_error (error, DP_ERROR, DP_ERROR_REFUSED, "%s", report->reason);
       return NULL;
     }

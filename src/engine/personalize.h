@@ -12,11 +12,13 @@
  *     samples (a few corrections must not fill half of every batch), and an L2 pull of the
  *     output layer toward the base's.
  * Then the safety check: the accuracy on anchor_test (MNIST test; a "not a digit" answer counts
- * as wrong) before and after; when it drops by more than max_anchor_drop the new model is
+ * as wrong) before and after; when it drops by more than max_anchor_drop the model is trained
+ * again with half the personal share and four times the pull (at most 3 trainings), and then
  * refused (the base stays the model in use). The before → after on the person's own writing is
  * measured by leave-some-out: the samples are split into folds; each fold is held out in turn
  * while a model is trained on the others, and its samples are read by the base and by that
- * model. The model returned is trained on all the samples.
+ * model (every fold for a few dozen samples; for more, as many folds as hold 60 samples). A model that reads them worse than the base is refused too. The model returned is
+ * trained on all the samples.
  *
  * Re-personalizing always starts again from the base given, never from an earlier personal
  * model: pass the base (the built-in model, or the model the user chose), not the personal one.
@@ -123,7 +125,8 @@ typedef struct
   int attempts;           /* trainings of the personal model: 1, or up to 3 when MNIST dropped
                              too much and it was trained again with half the personal share and
                              four times the pull */
-  int n_heldout;          /* samples read in the leave-some-out (= n_used, or 0 without it) */
+  int n_heldout;          /* samples read in the leave-some-out: n_used up to 60 or so, about 60
+                             from there on, 0 without it */
   double heldout_before;  /* their accuracy with the base, 0 … 1; -1 when not measured */
   double heldout_after;   /* with the model trained without them */
   double anchor_before;   /* anchor_test accuracy, 0 … 1 */
@@ -163,8 +166,9 @@ int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *an
  *   DP_ERROR_INVALID: no usable sample (the message says why the records were skipped), a
  *     base that is not a digit model, a bad config;
  *   DP_ERROR_REFUSED (error.h): the anchor_test accuracy would drop by more than max_anchor_drop
- *     ("The personal model would read MNIST at 99.10 % instead of 99.53 %: kept the current
- *     model"); the report holds every figure, report->accepted is FALSE;
+ *     ("The personal model would read MNIST at 99.10 % instead of 99.53 % (…): kept the current
+ *     model"), or the held-out samples would be read worse than by the base; the report holds
+ *     every figure, report->accepted is FALSE and report->reason is the message;
  *   G_IO_ERROR_CANCELLED: cancellable was cancelled (checked between steps).
  * Needs no more than a few seconds for hundreds of samples (see `digitpad-cli bench`). */
 DpNetwork *dp_personalize_run (const DpNetwork *base, GPtrArray *samples,
