@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/augment.h"
+#include "engine/calibrate.h"
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/file-util.h"
