@@ -25,6 +25,7 @@ typedef struct
 {
   char *preset, *hidden, *activation, *loss, *init, *optimizer, *schedule;
   char *lr, *momentum, *batch, *epochs, *l2, *dropout, *seed, *limit, *threads;
+  char *holdout;
   char *data, *out, *train_data;
   gboolean nesterov, augment, no_augment;
   char **rest;
@@ -36,7 +37,7 @@ train_options_clear (TrainOptions *o)
   char **strings[] = { &o->preset, &o->hidden, &o->activation, &o->loss, &o->init,
                        &o->optimizer, &o->schedule, &o->lr, &o->momentum, &o->batch,
                        &o->epochs, &o->l2, &o->dropout, &o->seed, &o->limit, &o->threads,
-                       &o->data, &o->out, &o->train_data };
+                       &o->holdout, &o->data, &o->out, &o->train_data };
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
   g_clear_pointer (&o->rest, g_strfreev);
@@ -208,6 +209,7 @@ apply_options (const TrainOptions *o, DpTrainConfig *c, gboolean *overridden)
     { "--batch", o->batch, &c->batch, TRUE },
     { "--epochs", o->epochs, &c->epochs, TRUE },
     { "--limit", o->limit, &c->limit, TRUE },
+    { "--holdout", o->holdout, &c->holdout, TRUE },
     { "--threads", o->threads, &c->threads, FALSE }, /* changes the speed, not the model */
   };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++)
@@ -525,6 +527,13 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
    * loader refuses a file of 0 images), the same computation as `eval` */
   const char *accuracy = dp_network_get_meta (net, DP_META_TEST_ACCURACY);
   printf ("test accuracy: %.2f %%\n", 100 * g_ascii_strtod (accuracy, NULL));
+  const char *temperature = dp_network_get_meta (net, DP_META_TEMPERATURE);
+  if (temperature != NULL)
+    printf ("calibration: temperature %s fitted on %s held-out images, their calibration error "
+            "(ECE) %s before, %s after\n", temperature,
+            dp_network_get_meta (net, DP_META_CALIBRATION_HOLDOUT),
+            dp_network_get_meta (net, DP_META_CALIBRATION_ECE_BEFORE),
+            dp_network_get_meta (net, DP_META_CALIBRATION_ECE));
   printf ("saved %s (%s, %" G_GSIZE_FORMAT " parameters)\n", o->out, sizes, net->n_params);
   return DP_CLI_EXIT_OK;
 }
@@ -564,6 +573,9 @@ dp_cli_train (int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_STRING, &o.limit,
       "Train on the first N training images only (0 = all)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_STRING, &o.threads, "Compute threads (0 = all cores)", "N" },
+    { "holdout", 0, 0, G_OPTION_ARG_STRING, &o.holdout,
+      "Keep N training images (a seeded random choice) out of training and fit the calibration "
+      "temperature on them (0 = none)", "N" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &o.data,
       "Directory holding the MNIST files (required)", "DIR" },
     { "train-data", 0, 0, G_OPTION_ARG_STRING, &o.train_data,
