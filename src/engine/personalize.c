@@ -500,7 +500,7 @@ dp_personalize_anchor_free (DpPersonalizeAnchor *a)
 static gboolean
 check_base (const DpNetwork *base, GError **error)
 {
-  int K = base->sizes[base->n_layers];
+  int K = dp_network_n_outputs (base);
   if (base->sizes[0] == DP_INPUT_SIZE && (K == DP_N_CLASSES || K == DP_MAX_CLASSES))
     return TRUE;
   g_autofree char *sizes = dp_network_describe_sizes (base);
@@ -520,7 +520,7 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
   g_autoptr (DpPersonalizeAnchor) a = g_new0 (DpPersonalizeAnchor, 1);
   a->base = dp_network_copy (base);
   a->base_head = head_of (base);
-  a->K = base->sizes[base->n_layers];
+  a->K = dp_network_n_outputs (base);
   a->dim = base->sizes[base->n_layers - 1];
   g_autoptr (DpWorkspace) ws = dp_workspace_new (base, CHUNK, FALSE);
   g_autofree float *X = NULL;
