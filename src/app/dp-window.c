@@ -25,6 +25,7 @@ struct _DpWindow
 
   GSettings *settings;  /* nullable */
   DpModelStore *models;
+  DpSamples *samples;
   char *model_name;     /* the one before the last change, for "the current model stays" */
 };
 
@@ -132,9 +133,40 @@ toast_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* "win.toast-button" (sss): text, button label, detailed action of the button */
+static void
+toast_button_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+  const char *text, *label, *detailed;
+  AdwToast *toast;
+
+  g_variant_get (param, "(&s&s&s)", &text, &label, &detailed);
+  toast = adw_toast_new (text);
+  adw_toast_set_button_label (toast, label);
+  adw_toast_set_detailed_action_name (toast, detailed);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* "win.undo-sample" (s): the toast's Undo after a drawing was kept: that sample goes */
+static void
+undo_sample_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!dp_samples_remove (self->samples, g_variant_get_string (param, NULL), &error))
+    dp_show_error (GTK_WIDGET (self), _("Could not remove the sample"), error->message);
+  else
+    dp_show_toast (GTK_WIDGET (self), _("Sample removed"));
+}
+
 static const GActionEntry win_actions[] = {
   { "load-model", load_model_action },
   { "toast", toast_action, "s" },
+  { "toast-button", toast_button_action, "(sss)" },
+  { "undo-sample", undo_sample_action, "s" },
 };
 
 /* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than
@@ -151,6 +183,20 @@ on_draw_shortcut_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
     return FALSE;
   if (g_action_group_get_action_enabled (actions, action))
     g_action_group_activate_action (actions, action, NULL);
+  return TRUE;
+}
+
+/* a digit key: the drawing is that digit (draw.keep) */
+static gboolean
+on_digit_key_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (widget);
+  GActionGroup *actions = dp_draw_page_get_actions (self->draw_page);
+
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "draw") != 0
+      || !g_action_group_get_action_enabled (actions, "keep"))
+    return FALSE;
+  g_action_group_activate_action (actions, "keep", g_variant_new_int32 (GPOINTER_TO_INT (user_data)));
   return TRUE;
 }
 
@@ -173,6 +219,14 @@ add_draw_shortcuts (DpWindow *self)
       gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].trigger),
                         gtk_callback_action_new (on_draw_shortcut_cb, (gpointer) keys[i].action,
                                                  NULL)));
+  for (int d = 0; d <= 9; d++)
+    {
+      g_autofree char *trigger = g_strdup_printf ("%d|KP_%d", d, d);
+      gtk_shortcut_controller_add_shortcut (
+        GTK_SHORTCUT_CONTROLLER (controller),
+        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
+                          gtk_callback_action_new (on_digit_key_cb, GINT_TO_POINTER (d), NULL)));
+    }
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
@@ -232,7 +286,10 @@ dp_window_setup (DpWindow *self, DpApplication *app)
     gtk_window_set_default_size (GTK_WINDOW (self), 980, 660);
 
   self->models = g_object_ref (dp_application_get_model_store (app));
-  dp_draw_page_bind (self->draw_page, self->settings, self->models);
+  self->samples = g_object_ref (dp_application_get_samples (app));
+  dp_draw_page_bind (self->draw_page, self->settings, self->models, self->samples);
+  if (dp_samples_get_load_problem (self->samples) != NULL)
+    dp_show_toast (GTK_WIDGET (self), dp_samples_get_load_problem (self->samples));
 
   gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
   g_debug ("window settings: size=%dx%d pen-width=%.0f live-mode=%s%s", w, h,
@@ -261,6 +318,7 @@ dp_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->models);
+  g_clear_object (&self->samples);
   g_free (self->model_name);
   G_OBJECT_CLASS (dp_window_parent_class)->finalize (object);
 }
