@@ -10,6 +10,7 @@
 #include "dp-draw-page.h"
 #include "dp-file-chooser.h"
 #include "dp-notify.h"
+#include "dp-samples-window.h"
 #include "dp-train-page.h"
 
 struct _DpWindow
@@ -27,6 +28,7 @@ struct _DpWindow
   DpModelStore *models;
   DpSamples *samples;
   char *model_name;     /* the one before the last change, for "the current model stays" */
+  GtkWindow *samples_window; /* weak: the open "Your Samples" window, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DpWindow, dp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -162,11 +164,27 @@ undo_sample_action (GSimpleAction *action, GVariant *param, gpointer user_data)
     dp_show_toast (GTK_WIDGET (self), _("Sample removed"));
 }
 
+/* "win.samples": the samples window, one per main window */
+static void
+samples_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  if (self->samples_window == NULL)
+    {
+      self->samples_window = GTK_WINDOW (dp_samples_window_new (GTK_WINDOW (self), self->samples));
+      g_object_add_weak_pointer (G_OBJECT (self->samples_window),
+                                 (gpointer *) &self->samples_window);
+    }
+  gtk_window_present (self->samples_window);
+}
+
 static const GActionEntry win_actions[] = {
   { "load-model", load_model_action },
   { "toast", toast_action, "s" },
   { "toast-button", toast_button_action, "(sss)" },
   { "undo-sample", undo_sample_action, "s" },
+  { "samples", samples_action },
 };
 
 /* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than
@@ -307,6 +325,14 @@ dp_window_setup (DpWindow *self, DpApplication *app)
 static void
 dp_window_dispose (GObject *object)
 {
+  DpWindow *self = DP_WINDOW (object);
+
+  if (self->samples_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->samples_window),
+                                    (gpointer *) &self->samples_window);
+      gtk_window_destroy (g_steal_pointer (&self->samples_window));
+    }
   gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_WINDOW);
   G_OBJECT_CLASS (dp_window_parent_class)->dispose (object);
 }
