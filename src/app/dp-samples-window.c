@@ -434,7 +434,8 @@ dp_samples_window_new (GtkWindow *parent, DpSamples *samples)
 
   g_return_val_if_fail (DP_IS_SAMPLES (samples), NULL);
 
-  self = g_object_new (DP_TYPE_SAMPLES_WINDOW, "transient-for", parent, NULL);
+  self = g_object_new (DP_TYPE_SAMPLES_WINDOW, "transient-for", parent, "destroy-with-parent",
+                       TRUE, NULL);
   self->samples = g_object_ref (samples);
   g_signal_connect (samples, "changed", G_CALLBACK (on_samples_changed_cb), self);
   rebuild (self);

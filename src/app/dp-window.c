@@ -11,6 +11,7 @@
 #include "dp-file-chooser.h"
 #include "dp-notify.h"
 #include "dp-samples-window.h"
+#include "dp-teach-window.h"
 #include "dp-train-page.h"
 
 struct _DpWindow
@@ -179,12 +180,22 @@ samples_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_window_present (self->samples_window);
 }
 
+/* "win.teach": the guided collection, over this window */
+static void
+teach_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  gtk_window_present (GTK_WINDOW (dp_teach_window_new (GTK_WINDOW (self), self->samples)));
+}
+
 static const GActionEntry win_actions[] = {
   { "load-model", load_model_action },
   { "toast", toast_action, "s" },
   { "toast-button", toast_button_action, "(sss)" },
   { "undo-sample", undo_sample_action, "s" },
   { "samples", samples_action },
+  { "teach", teach_action },
 };
 
 /* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than
