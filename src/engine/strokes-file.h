@@ -21,9 +21,16 @@ G_BEGIN_DECLS
 
 #define DP_LABEL_UNKNOWN (-1)
 
+/* The limits of a record and a file: beyond them a record or a file is refused with a message */
+#define DP_STROKES_MAX_POINTS  100000      /* points in one record */
+#define DP_STROKES_MAX_STROKES 10000       /* strokes in one record */
+#define DP_STROKES_MAX_LINE    (8 << 20)   /* bytes in one line */
+#define DP_STROKES_MAX_FILE    (256 << 20) /* bytes in one file */
+
 typedef struct
 {
-  DpStrokes *strokes; /* x, y in 0 … 1 of the canvas height, aspect = canvas width / height */
+  DpStrokes *strokes; /* x in 0 … 1 of the canvas width, y of its height (as on the pad);
+                       * aspect = canvas width / height */
   int label;          /* 0 … 9, DP_CLASS_NOT_A_DIGIT (10) for null, DP_LABEL_UNKNOWN when absent */
   char *id;           /* NULL when absent */
   gint64 time;        /* seconds since 1970, 0 when absent */

@@ -160,3 +160,29 @@ def bmp(width, height, gray):
 put("image", "digit-16.bmp", bmp(16, 16, bytes(255 - v for v in digit(1, 16))))
 put("image", "digit-20.pgm", b"P5\n20 20\n255\n" + bytes(255 - v for v in digit(2, 20)))
 put("image", "text.txt", b"this is not an image\n")
+
+
+# --- strokes files: one JSON record a line (engine/strokes-file.h) --------------------------------
+def stroke_record(k, scale=1.0, dx=0.0, dy=0.0, **extra):
+    """digit k as strokes: a ring (0), a stick (1) or a zig-zag (2), in canvas units × scale"""
+    if k % 3 == 0:
+        pts = [[0.5 + 0.3 * math.cos(t / 8 * math.pi), 0.5 + 0.4 * math.sin(t / 8 * math.pi)] for t in range(17)]
+        strokes = [pts]
+    elif k % 3 == 1:
+        strokes = [[[0.5, 0.1 + 0.1 * i] for i in range(9)]]
+    else:
+        strokes = [[[0.2, 0.2], [0.8, 0.2], [0.2, 0.8], [0.8, 0.8]], [[0.4, 0.5, 0.5], [0.6, 0.5, 0.7]]]
+    rec = {"strokes": [[[round(p[0] * scale + dx, 2), round(p[1] * scale + dy, 2)] + p[2:] for p in s]
+                       for s in strokes]}
+    rec.update(extra)
+    return json.dumps(rec)
+
+
+put("strokes", "ring-canvas", (stroke_record(0, 280, canvas=[280, 280], label=0, id="a") + "\n").encode())
+put("strokes", "stick-mm", (stroke_record(1, 60, 3, 4, label=1, time=1764400000) + "\n").encode())
+put("strokes", "zigzag-pressure", (stroke_record(2, 400, canvas=[600, 400], label=None) + "\n").encode())
+put("strokes", "file", "\n".join([stroke_record(0, 100, id="x"), "", "  ", stroke_record(1, 5, label=7),
+                                  '{"strokes": [[[0, 0], [3]]]}', "not json",
+                                  stroke_record(2, 1, label=12)[:40], stroke_record(2, 2)]).encode())
+put("strokes", "bad-values", b'{"strokes": [[[1e999, 0], [0, -1e400, 2]]], "canvas": [0, -1], "label": "7", "id": 3}\n')
+put("strokes", "dot", b'{"strokes": [[[5, 5]]], "label": 4.0, "x": {"y": [[[[1]]]]}}\r\n')

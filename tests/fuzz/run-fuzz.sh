@@ -13,7 +13,7 @@ build=${1:-build-fuzz}
 seconds=${2:-60}
 shift 2 2>/dev/null || shift $#
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx safetensors theta image)
+[ ${#targets[@]} -gt 0 ] || targets=(idx safetensors theta image strokes)
 cd "$(dirname "$0")/../.."
 src=tests/fuzz
 
