@@ -188,6 +188,9 @@ dp_application_startup (GApplication *app)
     { "draw.open-image", { "<Primary>o", NULL } },
     { "draw.save-drawing", { "<Primary>s", NULL } },
     { "win.load-model", { "<Primary>m", NULL } },
+    { "win.teach", { "<Primary>t", NULL } },
+    { "win.samples", { "<Primary><Shift>t", NULL } },
+    { "win.personalize", { "<Primary>p", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,

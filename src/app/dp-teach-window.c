@@ -250,8 +250,6 @@ dp_teach_window_class_init (DpTeachWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "teach.digit", "i", digit_action);
   gtk_widget_class_install_action (widget_class, "teach.finish", NULL, finish_action);
   gtk_widget_class_install_action (widget_class, "teach.personalize", NULL, personalize_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "teach.keep", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "teach.keep", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "teach.clear", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -259,15 +259,43 @@ add_draw_shortcuts (DpWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
-/* the layout log (dp-debug.h): the window's size, the Model button, and the Draw page's part */
+/* the first button with a text label under widget: a toast's (its close button is an icon) */
+static GtkWidget *
+find_labelled_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_labelled_button (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* the layout log (dp-debug.h): the window's size, the Model button, the button of the toast
+ * shown (its Undo), and the Draw page's part */
 static void
 append_layout (GtkWidget *widget, GString *line, gpointer user_data)
 {
   DpWindow *self = DP_WINDOW (widget);
+  GtkWidget *content = adw_toast_overlay_get_child (self->toast_overlay);
 
   g_string_append_printf (line, "window=%d,%d", gtk_widget_get_width (widget),
                           gtk_widget_get_height (widget));
   dp_debug_append_bounds (line, "model", GTK_WIDGET (self->model_button));
+  /* the toasts are the overlay's other children */
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->toast_overlay)); c;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *button = c != content ? find_labelled_button (c) : NULL;
+      if (button != NULL)
+        {
+          dp_debug_append_bounds (line, "toast-button", button);
+          break;
+        }
+    }
   dp_draw_page_append_layout (self->draw_page, line);
 }
 
