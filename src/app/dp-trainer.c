@@ -42,6 +42,38 @@ dp_mnist_data_unref (DpMnistData *data)
   g_atomic_rc_box_release_full (data, mnist_data_clear);
 }
 
+char *
+dp_mnist_data_default_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "digitpad", "mnist", NULL);
+}
+
+char *
+dp_mnist_data_find_dir (GSettings *settings, const char **why)
+{
+  const char *env = g_getenv ("DIGITPAD_MNIST_DIR");
+  g_autofree char *remembered = NULL;
+  const char *from = "default";
+  char *dir = NULL;
+
+  if (settings != NULL)
+    {
+      g_autoptr (GSettingsSchema) schema = NULL;
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "mnist-directory"))
+        remembered = g_settings_get_string (settings, "mnist-directory");
+    }
+  if (env != NULL && *env != '\0')
+    dir = g_strdup (env), from = "DIGITPAD_MNIST_DIR";
+  else if (remembered != NULL && *remembered != '\0')
+    dir = g_steal_pointer (&remembered), from = "settings";
+  else
+    dir = dp_mnist_data_default_dir ();
+  if (why != NULL)
+    *why = from;
+  return dir;
+}
+
 static void
 mnist_data_load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c)
 {
