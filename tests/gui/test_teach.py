@@ -24,12 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session, Tap  # noqa: E402
-
-SRC = os.environ.get("DIGITPAD_SOURCE_DIR") or os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MNIST = os.environ.get("DIGITPAD_MNIST_DIR") or os.path.join(SRC, "..", "shared", "mnist")
-FIXTURES = os.path.join(SRC, "tests", "fixtures", "strokes")
-SHOTS = os.environ.get("DIGITPAD_SCREENSHOT_DIR")
+from test_train import FIXTURES, MNIST, SHOTS, load_fixture  # noqa: E402
 SCREEN = (1400, 1000)
 
 PRED = r"prediction #\d+: digit=(\d) confidence=([0-9.]+) .*trigger=(stroke-end|predict)"
@@ -38,16 +33,6 @@ tap = Tap()
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def load_fixture(name):
-    strokes = []
-    with open(os.path.join(FIXTURES, name)) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                strokes.append([tuple(float(v) for v in p.split(",")[:2]) for p in line.split()])
-    return strokes
-
 
 def draw_digit(s, fixture):
     """Clear the pad, draw a fixture with real drags; the prediction's match."""
@@ -344,14 +329,128 @@ def file_chooser(s, open_it, path, parent, location=False):
     return True
 
 
+# --- personalize ------------------------------------------------------------------------------
+
+def personalize(s, timeout=240):
+    """Ctrl+P, Start; the state it ends in (done, refused, failed, …) or None."""
+    mark = s.mark()
+    s.key("ctrl+p")
+    wid = find_window(s, "Personalize")
+    ready = s.wait_for(r"personalize: state (ready|missing|empty)", timeout=60, since=mark)
+    if wid is None or ready is None or ready.group(1) != "ready":
+        return wid, (ready.group(1) if ready else None), mark
+    started = s.mark()
+    click_named(s, "personalize-layout: ", wid, "start")
+    end = s.wait_for(r"personalize: state (done|refused|failed|ready)", timeout=timeout,
+                     since=started)
+    return wid, (end.group(1) if end else None), mark
+
+
+def personal_session(work):
+    """Personalize from the window with MNIST; the personal model is active, restored at the next
+    start, and Reset goes back to the built-in model. The keyfile settings backend in the
+    session's HOME keeps the last model across the restart."""
+    env = {"DIGITPAD_MNIST_DIR": os.path.realpath(MNIST), "GSETTINGS_BACKEND": "keyfile"}
+    with Session(screen=SCREEN, settings_memory=False, env=env) as s:
+        # a few samples of the user's: the stroke fixtures, three of each digit, imported
+        records = []
+        for name in sorted(os.listdir(FIXTURES)):
+            if name.startswith("digit-"):
+                strokes = [[list(p) for p in stroke] for stroke in load_fixture(name)]
+                records.append({"strokes": strokes, "label": int(name[6]), "id": name[:-4]})
+        os.makedirs(os.path.dirname(samples_file(s)), exist_ok=True)
+        with open(samples_file(s), "w") as f:
+            for r in records:
+                f.write(json.dumps(r) + "\n")
+        s.quit_app()
+        s.start_app()
+
+        wid, state, mark = personalize(s)
+        tap.ok(state == "done", "Personalize with %d samples and MNIST ends with a personal model "
+               "in use (state: %s)" % (len(records), state), s.log_text(mark))
+        figures = s.wait_for(r"personalize: figures held out (.*), MNIST (.*)$", since=mark)
+        tap.ok(figures is not None and "→" in figures.group(2),
+               "it shows before → after on the held-out samples and on MNIST (%s; %s)"
+               % (figures.group(1), figures.group(2)) if figures else "no figures")
+        if figures:
+            tap.diag("held out %s, MNIST %s" % (figures.group(1), figures.group(2)))
+        name = "Personal model · %d samples" % len(records)
+        tap.ok(s.wait_for(r'model loaded: name="%s"' % name, timeout=5, since=mark) is not None,
+               "the personal model is the model in use: \"%s\"" % name)
+        path = os.path.join(s.tmp, "data", "digitpad", "personal-model.safetensors")
+        tap.ok(os.path.exists(path), "it is saved beside the samples")
+        if wid is not None:
+            shot(s, "screenshot-personalize.png", wid)
+            key_in(s, wid, "Escape")
+            time.sleep(0.5)
+        got = draw_digit(s, "digit-7-plain.txt")
+        tap.ok(got is not None and got.group(1) == "7", "the personal model reads a drawn 7")
+        shot(s, "screenshot-personal.png")
+
+        # the next start restores it
+        s.quit_app()
+        mark = s.mark()
+        s.start_app()
+        tap.ok(s.wait_for(r'model loaded: name="%s"' % name, timeout=20, since=0) is not None,
+               "the personal model is restored at the next start", s.log_text())
+
+        # personalizing again starts from the base, not from the personal model
+        wid, state, mark = personalize(s)
+        base = s.wait_for(r'personalize: start from "([^"]*)"', since=mark)
+        tap.ok(state == "done" and s.wait_for(r"personalize: state ready: .*starts again from "
+                                              r"the model your personal model was made from",
+                                              since=mark) is not None,
+               "personalizing again starts from the base model (state: %s)" % state,
+               s.log_text(mark))
+        if wid is not None:
+            key_in(s, wid, "Escape")
+            time.sleep(0.5)
+
+        # Reset to the built-in model, from the Model menu's action
+        mark = s.mark()
+        s.activate_action("reset-model")
+        tap.ok(s.wait_for(r'model loaded: name="Built-in model"', timeout=10, since=mark)
+               is not None, "Reset goes back to the built-in model")
+        s.quit_app()
+        s.start_app()
+        tap.ok(s.wait_for(r'model loaded: name="Built-in model"', timeout=10, since=0) is not None
+               and not s.find_all(r'model loaded: name="Personal', since=0),
+               "and the next start stays with it")
+        s.quit_app()
+
+
+def missing_mnist_session(work):
+    empty = os.path.join(work, "no-mnist")
+    os.makedirs(empty, exist_ok=True)
+    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": empty}) as s:
+        draw_digit(s, "digit-3-round.txt")
+        s.key("3")
+        s.wait_for(r"samples: added", timeout=5)
+        wid, state, mark = personalize(s)
+        words = s.wait_for(r"personalize: state missing: MNIST Is Needed \| (.*)", since=mark)
+        tap.ok(state == "missing" and words is not None and "Download MNIST" in words.group(1),
+               "without MNIST, Personalize says it is needed and how to get it", s.log_text(mark))
+        s.quit_app()
+
+
 def main():
+    import shutil
     import tempfile
     work = tempfile.mkdtemp(prefix="digitpad-teach-")
-    with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": os.path.realpath(MNIST)}) as s:
-        correct(s)
-        collect(s)
-        samples_view(s, work)
-        s.quit_app()
+    try:
+        with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": os.path.realpath(MNIST)}) as s:
+            correct(s)
+            collect(s)
+            samples_view(s, work)
+            s.quit_app()
+        if os.path.exists(os.path.join(MNIST, "t10k-labels-idx1-ubyte.gz")) or os.path.exists(
+                os.path.join(MNIST, "t10k-labels-idx1-ubyte")):
+            personal_session(work)
+        else:
+            tap.skip("personalize from the window", "no MNIST in %s" % MNIST)
+        missing_mnist_session(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return tap.done()
 
 
