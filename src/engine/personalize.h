@@ -115,6 +115,8 @@ typedef struct
   int n_skipped;          /* the others: unknown label, "not a digit" for a 10-output model,
                              no ink */
   int n_anchor;           /* anchor images mixed in */
+  int n_read;             /* images read through the base's hidden layers: the samples and their
+                             distorted copies, the anchor images, anchor_test */
   int steps;              /* fine-tuning steps of the personal model */
   double personal_share;  /* of each batch */
   int n_heldout;          /* samples read in the leave-some-out (= n_used, or 0 without it) */
