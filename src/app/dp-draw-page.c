@@ -517,7 +517,7 @@ keep_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (self->samples == NULL || label < 0 || label > DP_CLASS_NOT_A_DIGIT)
     return;
   /* "not a digit" is a label only for a model that can answer it */
-  if (label == DP_CLASS_NOT_A_DIGIT && (model == NULL || model->sizes[model->n_layers] <= DP_N_CLASSES))
+  if (label == DP_CLASS_NOT_A_DIGIT && (model == NULL || !dp_network_can_refuse (model)))
     return;
   id = dp_samples_add (self->samples, dp_canvas_get_strokes (self->canvas), label, &error);
   if (id == NULL)

@@ -47,18 +47,6 @@ dp_personalize_outcome_free (DpPersonalizeOutcome *outcome)
   g_free (outcome);
 }
 
-char *
-dp_personal_model_title (const DpNetwork *net)
-{
-  int n;
-
-  if (net == NULL || !dp_personalize_is_personal (net))
-    return NULL;
-  n = dp_personalize_sample_count (net);
-  return g_strdup_printf (ngettext ("Personal model · %d sample", "Personal model · %d samples", n),
-                          n);
-}
-
 /* --- the worker ---------------------------------------------------------------------------- */
 
 typedef struct

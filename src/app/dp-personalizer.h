@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 
+#include "dp-model-store.h"
 #include "dp-trainer.h"
 #include "engine/personalize.h"
 
@@ -33,9 +34,6 @@ typedef struct
 
 void dp_personalize_outcome_free (DpPersonalizeOutcome *outcome);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpPersonalizeOutcome, dp_personalize_outcome_free)
-
-/* "Personal model · 30 samples" for a personal model, NULL for another */
-char *dp_personal_model_title (const DpNetwork *net);
 
 #define DP_TYPE_PERSONALIZER (dp_personalizer_get_type ())
 G_DECLARE_FINAL_TYPE (DpPersonalizer, dp_personalizer, DP, PERSONALIZER, GObject)

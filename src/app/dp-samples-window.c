@@ -424,7 +424,7 @@ static void
 dp_samples_window_init (DpSamplesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  dp_debug_watch_named (GTK_WIDGET (self), "samples-layout: ");
+  dp_debug_watch_named (GTK_WIDGET (self), "samples-bounds: ");
 }
 
 DpSamplesWindow *

@@ -283,7 +283,7 @@ dp_teach_window_init (DpTeachWindow *self)
       gtk_grid_attach (self->digits_grid, button, d % 5, d / 5, 1, 1);
     }
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed_cb), self);
-  dp_debug_watch_layout (GTK_WIDGET (self), "teach-layout: ", append_layout, NULL);
+  dp_debug_watch_layout (GTK_WIDGET (self), "teach-bounds: ", append_layout, NULL);
 }
 
 DpTeachWindow *

@@ -10,6 +10,7 @@
 #include "dp-draw-page.h"
 #include "dp-file-chooser.h"
 #include "dp-notify.h"
+#include "dp-personalize-window.h"
 #include "dp-samples-window.h"
 #include "dp-teach-window.h"
 #include "dp-train-page.h"
@@ -189,6 +190,16 @@ teach_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   gtk_window_present (GTK_WINDOW (dp_teach_window_new (GTK_WINDOW (self), self->samples)));
 }
 
+/* "win.personalize": the personalization window, over this window */
+static void
+personalize_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  gtk_window_present (GTK_WINDOW (dp_personalize_window_new (GTK_WINDOW (self), self->models,
+                                                             self->samples, self->settings)));
+}
+
 static const GActionEntry win_actions[] = {
   { "load-model", load_model_action },
   { "toast", toast_action, "s" },
@@ -196,6 +207,7 @@ static const GActionEntry win_actions[] = {
   { "undo-sample", undo_sample_action, "s" },
   { "samples", samples_action },
   { "teach", teach_action },
+  { "personalize", personalize_action },
 };
 
 /* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than

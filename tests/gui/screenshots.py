@@ -84,8 +84,8 @@ def shoot_teach(out):
         # the guided collection: every fixture, three of each digit
         s.key("ctrl+t")
         wid = T.find_window(s, "Teach It Your Handwriting")
-        s.wait_for(r"teach-layout: .*pad=", timeout=5)
-        prefix = "teach-layout: "
+        s.wait_for(r"teach-bounds: .*pad=", timeout=5)
+        prefix = "teach-bounds: "
         fixtures = sorted(f for f in os.listdir(T.FIXTURES) if f.startswith("digit-"))
         for k, name in enumerate(fixtures):
             digit = int(name[6])
@@ -106,7 +106,7 @@ def shoot_teach(out):
 
         s.key("ctrl+shift+t")
         wid = T.find_window(s, "Your Samples")
-        s.wait_for(r"samples-layout: .*sample-9-2=", timeout=5)
+        s.wait_for(r"samples-bounds: .*sample-9-2=", timeout=5)
         window_shot(s, wid, os.path.join(out, "screenshot-samples.png"))
         T.key_in(s, wid, "Escape")
         time.sleep(0.5)

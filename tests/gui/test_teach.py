@@ -195,8 +195,8 @@ def collect(s):
            "Ctrl+T opens Teach It Your Handwriting, asking for a 0", s.log_text(mark))
     if wid is None:
         return
-    s.wait_for(r"teach-layout: .*pad=", timeout=5, since=mark)
-    prefix = "teach-layout: "
+    s.wait_for(r"teach-bounds: .*pad=", timeout=5, since=mark)
+    prefix = "teach-bounds: "
 
     def draw_here(fixture):
         lay = named_layout(s, prefix, wid)
@@ -235,7 +235,7 @@ def collect(s):
     m = s.mark()
     click_named(s, prefix, wid, "finish")
     tap.ok(s.wait_for(r"teach: done, 4 kept", timeout=5, since=m) is not None
-           and s.wait_for(r"teach-layout: .*personalize-now=", timeout=5, since=m) is not None,
+           and s.wait_for(r"teach-bounds: .*personalize-now=", timeout=5, since=m) is not None,
            "Finish ends with the offer to personalize", s.log_text(m))
     click_named(s, prefix, wid, "later")
     time.sleep(0.5)
@@ -257,8 +257,8 @@ def samples_view(s, work):
            % (counts.group(2) if counts else None), s.log_text(mark))
     if wid is None:
         return
-    prefix = "samples-layout: "
-    s.wait_for(r"samples-layout: .*sample-0-2=", timeout=5, since=mark)
+    prefix = "samples-bounds: "
+    s.wait_for(r"samples-bounds: .*sample-0-2=", timeout=5, since=mark)
     shot(s, "screenshot-samples.png", wid)
 
     # a thumbnail's menu opens on its first item, Delete
@@ -277,7 +277,7 @@ def samples_view(s, work):
 
     # relabel: the menu's second section lists the other labels (1, 2, 3 … for a 0)
     m = s.mark()
-    s.wait_for(r"samples-layout: ", timeout=3, since=m)
+    s.wait_for(r"samples-bounds: ", timeout=3, since=m)
     click_named(s, prefix, wid, "sample-0-1")
     time.sleep(0.6)
     s.xdo("key", "--delay", "80", "Down", "Down", "Down", "Return")
@@ -340,7 +340,7 @@ def personalize(s, timeout=240):
     if wid is None or ready is None or ready.group(1) != "ready":
         return wid, (ready.group(1) if ready else None), mark
     started = s.mark()
-    click_named(s, "personalize-layout: ", wid, "start")
+    click_named(s, "personalize-bounds: ", wid, "start")
     end = s.wait_for(r"personalize: state (done|refused|failed|ready)", timeout=timeout,
                      since=started)
     return wid, (end.group(1) if end else None), mark
