@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "dp-worker.h"
 #include "engine/engine.h"
 #include "engine/fp-mode.h"
 
@@ -14,14 +15,11 @@ struct _DpPersonalizer
   GObject parent_instance;
 
   GMainContext *context;     /* the UI's */
-  GCancellable *cancellable; /* of the run in flight */
+  DpWorker worker;           /* the run in flight: its thread, cancellable, application hold */
   gboolean running;
-  GApplication *held_app;    /* held while a run is in flight, so its completion is dispatched */
 
   /* shared with the worker, under lock */
   GMutex lock;
-  GCond worker_cond;
-  gboolean worker_busy;
   double fraction;
   const char *what;          /* static string from the engine */
   GSource *idle;             /* the pending progress drain, or NULL */
@@ -177,10 +175,7 @@ personalize_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
   if (outcome->network != NULL && !save_outcome (base, base_is_builtin, outcome, &error))
     g_clear_pointer (&outcome->network, dp_network_free);
 
-  g_mutex_lock (&self->lock);
-  self->worker_busy = FALSE;
-  g_cond_broadcast (&self->worker_cond);
-  g_mutex_unlock (&self->lock);
+  dp_worker_idle (&self->worker);
 
   if (error != NULL)
     {
@@ -249,7 +244,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   GError *error = NULL;
   DpPersonalizeOutcome *outcome = g_task_propagate_pointer (G_TASK (res), &error);
 
-  g_clear_object (&self->cancellable);
+  dp_worker_finished (&self->worker);
   if (outcome != NULL && outcome->network != NULL)
     g_debug ("personalize: finished in %.2f s: %d samples used, held out %.4f -> %.4f, "
              "MNIST %.4f -> %.4f, saved %s", outcome->report.seconds, outcome->report.n_used,
@@ -267,8 +262,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_task_return_pointer (outer, outcome, (GDestroyNotify) dp_personalize_outcome_free);
   else
     g_task_return_error (outer, error);
-  if (self->held_app != NULL)
-    g_application_release (g_steal_pointer (&self->held_app));
+  dp_worker_release (&self->worker);
 }
 
 void
@@ -277,7 +271,6 @@ dp_personalizer_run_async (DpPersonalizer *self, const DpNetwork *current,
                            DpMnistData *data, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) outer = NULL;
-  g_autoptr (GTask) inner = NULL;
   Job *job;
 
   g_return_if_fail (DP_IS_PERSONALIZER (self));
@@ -309,20 +302,9 @@ dp_personalizer_run_async (DpPersonalizer *self, const DpNetwork *current,
 
   g_main_context_unref (self->context);
   self->context = g_main_context_ref_thread_default ();
-  self->cancellable = g_cancellable_new ();
-  self->worker_busy = TRUE;
   set_running (self, TRUE);
-  self->held_app = g_application_get_default ();
-  if (self->held_app != NULL)
-    g_application_hold (self->held_app);
-
-  inner = g_task_new (self, self->cancellable, on_worker_done_cb, g_steal_pointer (&outer));
-  g_task_set_source_tag (inner, personalize_thread);
-  g_task_set_name (inner, "[digitpad] personalize");
-  /* the worker decides whether a run that returned a model was stopped */
-  g_task_set_check_cancellable (inner, FALSE);
-  g_task_set_task_data (inner, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (inner, personalize_thread);
+  dp_worker_start (&self->worker, self, "[digitpad] personalize", personalize_thread, job,
+                   (GDestroyNotify) job_free, on_worker_done_cb, g_steal_pointer (&outer));
 }
 
 DpPersonalizeOutcome *
@@ -343,24 +325,16 @@ void
 dp_personalizer_stop (DpPersonalizer *self)
 {
   g_return_if_fail (DP_IS_PERSONALIZER (self));
-  if (self->cancellable != NULL && !g_cancellable_is_cancelled (self->cancellable))
-    {
-      g_debug ("personalize: stop requested");
-      g_cancellable_cancel (self->cancellable);
-    }
+  if (dp_worker_stop (&self->worker))
+    g_debug ("personalize: stop requested");
 }
 
 void
 dp_personalizer_stop_and_wait (DpPersonalizer *self)
 {
   g_return_if_fail (DP_IS_PERSONALIZER (self));
-  if (!self->running)
-    return;
-  dp_personalizer_stop (self);
-  g_mutex_lock (&self->lock);
-  while (self->worker_busy)
-    g_cond_wait (&self->worker_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  if (self->running)
+    dp_worker_stop_and_wait (&self->worker);
 }
 
 /* --- GObject ------------------------------------------------------------------------------- */
@@ -376,7 +350,7 @@ dp_personalizer_finalize (GObject *object)
       g_source_unref (self->idle);
     }
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->worker_cond);
+  dp_worker_clear (&self->worker);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (dp_personalizer_parent_class)->finalize (object);
 }
@@ -412,7 +386,7 @@ static void
 dp_personalizer_init (DpPersonalizer *self)
 {
   g_mutex_init (&self->lock);
-  g_cond_init (&self->worker_cond);
+  dp_worker_init (&self->worker);
   self->context = g_main_context_ref_thread_default ();
 }
 
