@@ -34,8 +34,11 @@ print_report (const DpPersonalizeReport *r)
   printf ("samples: %d used of %d", r->n_used, r->n_samples);
   if (r->n_skipped > 0)
     printf (" (%d skipped: no label this model answers, or no ink)", r->n_skipped);
-  printf (", %d MNIST images mixed in, %d steps, personal share %.0f %%\n", r->n_anchor,
-          r->steps, 100 * r->personal_share);
+  printf (", %d MNIST images mixed in, %d steps, personal share %.0f %%", r->n_anchor, r->steps,
+          100 * r->personal_share);
+  if (r->attempts > 1)
+    printf (" (try %d: MNIST dropped too much with more)", r->attempts);
+  putchar ('\n');
   if (r->n_heldout > 0)
     printf ("your samples, each held out in turn: %.1f %% -> %.1f %%\n",
             100 * r->heldout_before, 100 * r->heldout_after);

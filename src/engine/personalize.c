@@ -48,6 +48,10 @@
 /* the pull's coefficient at config->pull = 1: grads += PULL_COEFF · pull · (θ − θ_base) */
 #define PULL_COEFF 0.01
 #define MAX_ATTEMPTS 3
+/* samples the leave-some-out reads at least (whole folds; all of them when there are fewer) */
+#define HELDOUT_ENOUGH 60
+/* the share of a run's progress that preparing the anchor takes */
+#define ANCHOR_FRACTION 0.4
 
 /* ---- paths, identity, metadata ----------------------------------------------------------- */
 
@@ -225,6 +229,18 @@ head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const i
   return correct;
 }
 
+/* ---- the prepared anchor ------------------------------------------------------------------ */
+
+struct _DpPersonalizeAnchor
+{
+  DpNetwork *base;       /* a copy */
+  DpNetwork *base_head;  /* its output layer */
+  int K, dim;
+  Features anchor;       /* the part of anchor_train mixed in */
+  Features test;         /* anchor_test */
+  double test_before;    /* the base's accuracy on it */
+};
+
 /* ---- the run ------------------------------------------------------------------------------ */
 
 typedef struct
@@ -234,23 +250,20 @@ typedef struct
   gpointer progress_data;
   GCancellable *cancellable;
   gint64 t0;
+  double frac0;         /* where this run's progress starts (the anchor's preparation before) */
 
-  const DpNetwork *base;
-  DpNetwork *base_head;
+  const DpPersonalizeAnchor *a;
   int K, dim;
   Features personal;   /* every personal image: sample s's rows are [s·per, (s+1)·per), the
                           first of them undistorted */
   int per;             /* rows per sample: 1 + copies */
   int n_samples;       /* used */
   int *fold;           /* (n_samples) */
-  Features anchor;
-  Features test;
 
   DpWorkspace *head_ws; /* max batch HEAD_ROWS */
   float *batch_x;       /* (BATCH, dim) */
   guint8 *batch_y;      /* (BATCH) */
   float *theta0;        /* the base head's params */
-  float *grads_pull;    /* (head n_params) */
 } Run;
 
 static void
@@ -261,7 +274,7 @@ report_progress (Run *run, DpPersonalizeStage stage, const char *what, double fr
   DpPersonalizeProgress p = {
     .stage = stage,
     .what = what,
-    .fraction = CLAMP (fraction, 0.0, 1.0),
+    .fraction = CLAMP (run->frac0 + (1 - run->frac0) * fraction, 0.0, 1.0),
     .elapsed_s = (g_get_monotonic_time () - run->t0) / (double) G_USEC_PER_SEC,
   };
   run->progress (&p, run->progress_data);
@@ -295,7 +308,7 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
       for (int k = 0; k < run->per; k++)
         pool[n_pool++] = s * run->per + k;
 
-  g_autoptr (DpNetwork) head = dp_network_copy (run->base_head);
+  g_autoptr (DpNetwork) head = dp_network_copy (run->a->base_head);
   g_autoptr (DpOptimizer) opt = dp_optimizer_new (DP_OPTIMIZER_ADAM, head, 0.0, FALSE, 0.0);
   DpRng rng;
   dp_rng_init (&rng, run->config->seed ^ (0x9e3779b97f4a7c15ull * (stream + 1)));
@@ -309,9 +322,9 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
         return NULL;
       for (int r = 0; r < BATCH; r++)
         {
-          const Features *f = r < n_personal ? &run->personal : &run->anchor;
+          const Features *f = r < n_personal ? &run->personal : &run->a->anchor;
           int row = r < n_personal ? pool[dp_rng_below (&rng, n_pool)]
-                                   : (int) dp_rng_below (&rng, run->anchor.n);
+                                   : (int) dp_rng_below (&rng, run->a->anchor.n);
           memcpy (run->batch_x + (gsize) r * dim, f->x + (gsize) row * dim,
                   dim * sizeof (float));
           run->batch_y[r] = f->y[row];
@@ -334,10 +347,9 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
 }
 
 static double
-anchor_accuracy (Run *run, const DpNetwork *head)
+test_accuracy (const DpPersonalizeAnchor *a, const DpNetwork *head, DpWorkspace *head_ws)
 {
-  int correct = head_correct (head, run->head_ws, &run->test, NULL, run->test.n, NULL);
-  return correct / (double) run->test.n;
+  return head_correct (head, head_ws, &a->test, NULL, a->test.n, NULL) / (double) a->test.n;
 }
 
 /* renders the usable samples and their distorted copies: *images (rows, 784) and their labels,
@@ -450,10 +462,7 @@ pick_rows (const DpDataset *ds, int K, int limit, guint64 seed, float **images, 
 static void
 run_clear (Run *run)
 {
-  g_clear_pointer (&run->base_head, dp_network_free);
   features_clear (&run->personal);
-  features_clear (&run->anchor);
-  features_clear (&run->test);
   g_clear_pointer (&run->fold, g_free);
   g_clear_pointer (&run->head_ws, dp_workspace_free);
   g_clear_pointer (&run->batch_x, g_free);
@@ -461,48 +470,90 @@ run_clear (Run *run)
   g_clear_pointer (&run->theta0, g_free);
 }
 
-/* the personal images, the anchor part and anchor_test through the base's hidden layers */
+/* the personal images through the base's hidden layers */
 static gboolean
-prepare_features (Run *run, GPtrArray *samples, const DpDataset *anchor_train,
-                  const DpDataset *anchor_test, DpPersonalizeReport *report, GError **error)
+prepare_samples (Run *run, GPtrArray *samples, DpPersonalizeReport *report, GError **error)
 {
-  const DpNetwork *base = run->base;
-  g_autoptr (DpWorkspace) ws = dp_workspace_new (base, CHUNK, FALSE);
   report_progress (run, DP_PERSONALIZE_STAGE_SAMPLES, "Reading your samples", 0.0);
   g_autofree float *X = NULL;
   g_autofree guint8 *Y = NULL;
-  if (!render_samples (run, samples, &X, &Y, report, error)
-      || !features_compute (base, ws, X, Y, run->n_samples * run->per, &run->personal,
-                            run->cancellable, error))
+  if (!render_samples (run, samples, &X, &Y, report, error))
     return FALSE;
-  g_clear_pointer (&X, g_free);
-  g_clear_pointer (&Y, g_free);
+  g_autoptr (DpWorkspace) ws = dp_workspace_new (run->a->base, CHUNK, FALSE);
+  report->n_read += run->n_samples * run->per;
+  return features_compute (run->a->base, ws, X, Y, run->n_samples * run->per, &run->personal,
+                           run->cancellable, error);
+}
 
-  report_progress (run, DP_PERSONALIZE_STAGE_ANCHOR, "Preparing MNIST", 0.1);
-  int n = pick_rows (anchor_train, run->K, N_ANCHOR, run->config->seed ^ 0x5eed5eed5eedull,
-                     &X, &Y);
+void
+dp_personalize_anchor_free (DpPersonalizeAnchor *a)
+{
+  if (a == NULL)
+    return;
+  g_clear_pointer (&a->base, dp_network_free);
+  g_clear_pointer (&a->base_head, dp_network_free);
+  features_clear (&a->anchor);
+  features_clear (&a->test);
+  g_free (a);
+}
+
+static gboolean
+check_base (const DpNetwork *base, GError **error)
+{
+  int K = base->sizes[base->n_layers];
+  if (base->sizes[0] == DP_INPUT_SIZE && (K == DP_N_CLASSES || K == DP_MAX_CLASSES))
+    return TRUE;
+  g_autofree char *sizes = dp_network_describe_sizes (base);
+  g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+               "A %s network is not a digit model (784 inputs, 10 or 11 outputs)", sizes);
+  return FALSE;
+}
+
+DpPersonalizeAnchor *
+dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
+                           const DpDataset *anchor_test, guint64 seed,
+                           GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (base != NULL && anchor_train != NULL && anchor_test != NULL, NULL);
+  if (!check_base (base, error))
+    return NULL;
+  g_autoptr (DpPersonalizeAnchor) a = g_new0 (DpPersonalizeAnchor, 1);
+  a->base = dp_network_copy (base);
+  a->base_head = head_of (base);
+  a->K = base->sizes[base->n_layers];
+  a->dim = base->sizes[base->n_layers - 1];
+  g_autoptr (DpWorkspace) ws = dp_workspace_new (base, CHUNK, FALSE);
+  g_autofree float *X = NULL;
+  g_autofree guint8 *Y = NULL;
+  int n = pick_rows (anchor_train, a->K, N_ANCHOR, seed ^ 0x5eed5eed5eedull, &X, &Y);
   if (n == 0)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
                    "The anchor set has no image with a label this model answers");
-      return FALSE;
+      return NULL;
     }
-  if (!features_compute (base, ws, X, Y, n, &run->anchor, run->cancellable, error))
-    return FALSE;
-  report->n_anchor = n;
+  if (!features_compute (base, ws, X, Y, n, &a->anchor, cancellable, error))
+    return NULL;
   g_clear_pointer (&X, g_free);
   g_clear_pointer (&Y, g_free);
-
-  report_progress (run, DP_PERSONALIZE_STAGE_ANCHOR, "Preparing MNIST", 0.25);
-  n = pick_rows (anchor_test, run->K, 0, 0, &X, &Y);
+  n = pick_rows (anchor_test, a->K, 0, 0, &X, &Y);
   if (n == 0)
     {
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
                    "The test set has no image with a label this model answers");
-      return FALSE;
+      return NULL;
     }
-  report->n_read = run->personal.n + run->anchor.n + n;
-  return features_compute (base, ws, X, Y, n, &run->test, run->cancellable, error);
+  if (!features_compute (base, ws, X, Y, n, &a->test, cancellable, error))
+    return NULL;
+  g_autoptr (DpWorkspace) head_ws = dp_workspace_new (a->base_head, HEAD_ROWS, FALSE);
+  a->test_before = test_accuracy (a, a->base_head, head_ws);
+  return g_steal_pointer (&a);
+}
+
+int
+dp_personalize_anchor_n_read (const DpPersonalizeAnchor *a)
+{
+  return a->anchor.n + a->test.n;
 }
 
 /* the leave-some-out before → after, with the settings the personal model was trained with */
@@ -523,32 +574,35 @@ measure_heldout (Run *run, double share_factor, double pull, DpPersonalizeReport
   for (int i = 0; i < run->n_samples; i++)
     run->fold[order[i]] = i % folds;
 
+  /* the folds held out in turn: enough of them to read HELDOUT_ENOUGH samples (all of them for
+   * a few dozen samples, one fold of 300) */
+  int per_fold = run->n_samples / folds;
+  int measured = MIN (folds, (HELDOUT_ENOUGH + per_fold - 1) / MAX (per_fold, 1));
   g_autofree int *rows = g_new (int, run->n_samples);
   g_autofree float *scratch = g_new (float, (gsize) HEAD_ROWS * run->dim);
-  for (int s = 0; s < run->n_samples; s++)
-    rows[s] = s * run->per; /* the undistorted image of each sample */
-  int before = head_correct (run->base_head, run->head_ws, &run->personal, rows, run->n_samples,
-                             scratch);
-  int after = 0;
-  for (int f = 0; f < folds; f++)
+  int before = 0, after = 0, n_heldout = 0;
+  for (int f = 0; f < measured; f++)
     {
       int n_in = 0, n_out = 0;
       for (int s = 0; s < run->n_samples; s++)
         if (run->fold[s] == f)
-          rows[n_out++] = s * run->per;
+          rows[n_out++] = s * run->per; /* the undistorted image of each sample */
         else
           n_in++;
-      double frac = 0.75 + 0.25 * f / folds;
+      double frac = 0.7 + 0.3 * f / measured;
       g_autoptr (DpNetwork) head = train_head (
           run, f, share_for (run, n_in, share_factor), pull, steps_for (run, n_in), 100 + f,
-          DP_PERSONALIZE_STAGE_HELDOUT, frac, frac + 0.25 / folds, error);
+          DP_PERSONALIZE_STAGE_HELDOUT, frac, frac + 0.3 / measured, error);
       if (head == NULL)
         return FALSE;
+      before += head_correct (run->a->base_head, run->head_ws, &run->personal, rows, n_out,
+                              scratch);
       after += head_correct (head, run->head_ws, &run->personal, rows, n_out, scratch);
+      n_heldout += n_out;
     }
-  report->n_heldout = run->n_samples;
-  report->heldout_before = before / (double) run->n_samples;
-  report->heldout_after = after / (double) run->n_samples;
+  report->n_heldout = n_heldout;
+  report->heldout_before = before / (double) n_heldout;
+  report->heldout_after = after / (double) n_heldout;
   return TRUE;
 }
 
@@ -564,10 +618,10 @@ format_pair (double a, double b)
 static DpNetwork *
 personal_model (const Run *run, const DpNetwork *head, const DpPersonalizeReport *report)
 {
-  DpNetwork *net = dp_network_copy (run->base);
+  DpNetwork *net = dp_network_copy (run->a->base);
   memcpy (net->params + dp_network_layer_offset (net, net->n_layers - 1), head->params,
           head->n_params * sizeof (float));
-  g_autofree char *id = dp_personalize_model_id (run->base);
+  g_autofree char *id = dp_personalize_model_id (run->a->base);
   g_autofree char *count = g_strdup_printf ("%d", report->n_used);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *created = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
@@ -592,7 +646,7 @@ static DpNetwork *
 personalize (Run *run, DpPersonalizeReport *report, GError **error)
 {
   const DpPersonalizeConfig *config = run->config;
-  report->anchor_before = anchor_accuracy (run, run->base_head);
+  report->anchor_before = run->a->test_before;
   double share_factor = 1.0, pull = config->pull;
   double allowed = config->max_anchor_drop / 100.0;
   g_autoptr (DpNetwork) head = NULL;
@@ -607,39 +661,113 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
         }
       report->personal_share = share_for (run, run->n_samples, share_factor);
       report->steps = steps;
+      report->attempts = attempt + 1;
       g_clear_pointer (&head, dp_network_free);
-      double frac = 0.35 + 0.4 * attempt / MAX_ATTEMPTS, frac1 = frac + 0.4 / MAX_ATTEMPTS;
+      double frac = 0.1 + 0.6 * attempt / MAX_ATTEMPTS, frac1 = frac + 0.6 / MAX_ATTEMPTS;
       report_progress (run, DP_PERSONALIZE_STAGE_TRAIN, "Learning your handwriting", frac);
       head = train_head (run, -1, report->personal_share, pull, steps, attempt,
                          DP_PERSONALIZE_STAGE_TRAIN, frac, frac1, error);
       if (head == NULL)
         return NULL;
       report_progress (run, DP_PERSONALIZE_STAGE_CHECK, "Checking MNIST", frac1);
-      report->anchor_after = anchor_accuracy (run, head);
+      report->anchor_after = test_accuracy (run->a, head, run->head_ws);
       /* compared in whole test images, so that 0.3 points of 10 000 allows 30, not 29 */
-      double drop_images = (report->anchor_before - report->anchor_after) * run->test.n;
-      if (drop_images <= allowed * run->test.n + 1e-6)
+      int n_test = run->a->test.n;
+      double drop_images = (report->anchor_before - report->anchor_after) * n_test;
+      if (drop_images <= allowed * n_test + 1e-6)
         {
           report->accepted = TRUE;
           break;
         }
     }
 
-  report_progress (run, DP_PERSONALIZE_STAGE_HELDOUT, "Measuring on your samples", 0.75);
+  report_progress (run, DP_PERSONALIZE_STAGE_HELDOUT, "Measuring on your samples", 0.7);
   if (!measure_heldout (run, share_factor, pull, report, error))
     return NULL;
   if (!report->accepted)
+    g_snprintf (report->reason, sizeof report->reason,
+                "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
+                "more than %.2f points): kept the current model",
+                100.0 * report->anchor_after, 100.0 * report->anchor_before,
+                config->max_anchor_drop);
+  else if (report->n_heldout > 0 && report->heldout_after < report->heldout_before)
     {
+      /* trained without them, it reads the person's own drawings worse than the base does */
+      report->accepted = FALSE;
       g_snprintf (report->reason, sizeof report->reason,
-                  "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
-                  "more than %.2f points): kept the current model",
-                  100.0 * report->anchor_after, 100.0 * report->anchor_before,
-                  config->max_anchor_drop);
+                  "The personal model would read your own drawings worse (each held out in "
+                  "turn: %.1f %% instead of %.1f %%): kept the current model",
+                  100.0 * report->heldout_after, 100.0 * report->heldout_before);
+    }
+  if (!report->accepted)
+    {
       g_set_error (error, DP_ERROR, DP_ERROR_REFUSED, "%s", report->reason);
       return NULL;
     }
   report_progress (run, DP_PERSONALIZE_STAGE_HELDOUT, "Done", 1.0);
   return personal_model (run, head, report);
+}
+
+/* the run from a prepared anchor: t0 is when the call began; the progress fractions of this
+ * part go from frac0 to 1 */
+static DpNetwork *
+run_with_anchor (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
+                 const DpPersonalizeConfig *config, DpPersonalizeProgressFunc progress,
+                 gpointer progress_data, GCancellable *cancellable, DpPersonalizeReport *report,
+                 gint64 t0, double frac0, GError **error)
+{
+  Run run = {
+    .config = config,
+    .progress = progress,
+    .progress_data = progress_data,
+    .cancellable = cancellable,
+    .t0 = t0,
+    .frac0 = frac0,
+    .a = anchor,
+    .K = anchor->K,
+    .dim = anchor->dim,
+  };
+  report->n_anchor = anchor->anchor.n;
+  report->anchor_before = anchor->test_before;
+  run.head_ws = dp_workspace_new (anchor->base_head, HEAD_ROWS, FALSE);
+  run.batch_x = g_new (float, (gsize) BATCH * run.dim);
+  run.batch_y = g_new (guint8, BATCH);
+  run.theta0 = g_memdup2 (anchor->base_head->params,
+                          anchor->base_head->n_params * sizeof (float));
+  DpNetwork *result = NULL;
+  if (prepare_samples (&run, samples, report, error))
+    result = personalize (&run, report, error);
+  report->seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  run_clear (&run);
+  return result;
+}
+
+/* the report before a run: nothing measured yet */
+static void
+report_init (DpPersonalizeReport *report)
+{
+  *report = (DpPersonalizeReport){ .heldout_before = -1, .heldout_after = -1,
+                                   .anchor_before = -1, .anchor_after = -1 };
+}
+
+DpNetwork *
+dp_personalize_run_anchored (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
+                             const DpPersonalizeConfig *config,
+                             DpPersonalizeProgressFunc progress, gpointer progress_data,
+                             GCancellable *cancellable, DpPersonalizeReport *report_out,
+                             GError **error)
+{
+  g_return_val_if_fail (anchor != NULL && samples != NULL, NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  DpPersonalizeConfig defaults;
+  dp_personalize_config_default (&defaults);
+  DpPersonalizeReport scratch_report;
+  DpPersonalizeReport *report = report_out != NULL ? report_out : &scratch_report;
+  report_init (report);
+  if (!config_check (config != NULL ? config : &defaults, error))
+    return NULL;
+  return run_with_anchor (anchor, samples, config != NULL ? config : &defaults, progress,
+                          progress_data, cancellable, report, t0, 0.0, error);
 }
 
 DpNetwork *
@@ -650,44 +778,29 @@ dp_personalize_run (const DpNetwork *base, GPtrArray *samples, const DpDataset *
 {
   g_return_val_if_fail (base != NULL && samples != NULL, NULL);
   g_return_val_if_fail (anchor_train != NULL && anchor_test != NULL, NULL);
+  gint64 t0 = g_get_monotonic_time ();
   DpPersonalizeConfig defaults;
   dp_personalize_config_default (&defaults);
   if (config == NULL)
     config = &defaults;
   DpPersonalizeReport scratch_report;
   DpPersonalizeReport *report = report_out != NULL ? report_out : &scratch_report;
-  *report = (DpPersonalizeReport){ .heldout_before = -1, .heldout_after = -1,
-                                   .anchor_before = -1, .anchor_after = -1 };
+  report_init (report);
   if (!config_check (config, error))
     return NULL;
-  int L = base->n_layers, K = base->sizes[L];
-  if (base->sizes[0] != DP_INPUT_SIZE || (K != DP_N_CLASSES && K != DP_MAX_CLASSES))
+  if (progress != NULL)
     {
-      g_autofree char *sizes = dp_network_describe_sizes (base);
-      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
-                   "A %s network is not a digit model (784 inputs, 10 or 11 outputs)", sizes);
+      DpPersonalizeProgress p = { DP_PERSONALIZE_STAGE_ANCHOR, "Preparing MNIST", 0.0, 0.0 };
+      progress (&p, progress_data);
+    }
+  g_autoptr (DpPersonalizeAnchor) anchor = dp_personalize_anchor_new (
+      base, anchor_train, anchor_test, config->seed, cancellable, error);
+  if (anchor == NULL)
+    {
+      report->seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
       return NULL;
     }
-
-  Run run = {
-    .config = config,
-    .progress = progress,
-    .progress_data = progress_data,
-    .cancellable = cancellable,
-    .t0 = g_get_monotonic_time (),
-    .base = base,
-    .K = K,
-    .dim = base->sizes[L - 1],
-  };
-  run.base_head = head_of (base);
-  run.head_ws = dp_workspace_new (run.base_head, HEAD_ROWS, FALSE);
-  run.batch_x = g_new (float, (gsize) BATCH * run.dim);
-  run.batch_y = g_new (guint8, BATCH);
-  run.theta0 = g_memdup2 (run.base_head->params, run.base_head->n_params * sizeof (float));
-  DpNetwork *result = NULL;
-  if (prepare_features (&run, samples, anchor_train, anchor_test, report, error))
-    result = personalize (&run, report, error);
-  report->seconds = (g_get_monotonic_time () - run.t0) / (double) G_USEC_PER_SEC;
-  run_clear (&run);
-  return result;
+  report->n_read = dp_personalize_anchor_n_read (anchor);
+  return run_with_anchor (anchor, samples, config, progress, progress_data, cancellable, report,
+                          t0, ANCHOR_FRACTION, error);
 }
