@@ -77,6 +77,16 @@ static const DpTrainPreset presets[] = {
           .loss = DP_LOSS_SOFTMAX_CE, .init = DP_INIT_HE, .optimizer = DP_OPTIMIZER_ADAM,
           .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 100,
           .dropout = 0.2, .augment = TRUE),
+  /* the built-in model's recipe: Best's network with an eleventh output, on the mix (MNIST +
+   * generated digits + "not a digit"), 5 000 images held out for the temperature and the
+   * refusal threshold */
+  PRESET ("handwriting", "Handwriting",
+          "Best's network on MNIST + fonts + not-a-digit examples, calibrated: the built-in "
+          "model, which also says \"not a digit\".",
+          .n_hidden = 2, .hidden = { 800, 800 }, .activation = DP_ACTIVATION_RELU,
+          .loss = DP_LOSS_SOFTMAX_CE, .init = DP_INIT_HE, .optimizer = DP_OPTIMIZER_ADAM,
+          .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 60,
+          .dropout = 0.2, .augment = TRUE, .data = DP_TRAIN_SET_MIX, .holdout = 5000),
 };
 #undef PRESET
 
