@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "engine/engine.h"
+#include "engine/strokes-file.h"
 
 G_BEGIN_DECLS
 
@@ -54,5 +55,17 @@ DpNetwork  *dp_cli_load_model  (const char *path);
 /* The command line as the user typed it ("digitpad-cli train --preset quick …"), each argument
  * shell-quoted where needed; kept in the model's metadata as the recipe that made it. */
 const char *dp_cli_command_line (void);
+
+/* ---- strokes files as input (strokes-input.c) ---- */
+
+/* Reads a strokes file, each bad line reported on stderr as "FILE:LINE: what is wrong" and
+ * counted in *n_bad. NULL (the error printed) when the file cannot be read at all or holds no
+ * record, good or bad. */
+GPtrArray  *dp_cli_load_strokes      (const char *path, guint *n_bad);
+/* How output names a record of path: its id, or "FILE:LINE" */
+char       *dp_cli_record_name       (const char *path, const DpStrokesRecord *record);
+/* The record through the pad's preprocessing into x (784); on failure the error is printed
+ * as "FILE:LINE: …" and FALSE returned. */
+gboolean    dp_cli_preprocess_record (const char *path, const DpStrokesRecord *record, float *x);
 
 G_END_DECLS
