@@ -14,38 +14,16 @@ import glob
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-SOURCE_DIR = os.environ.get(
-    "DIGITPAD_SOURCE_DIR",
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-CLI = os.path.abspath(os.environ.get("DIGITPAD_CLI")
-                      or os.path.join(SOURCE_DIR, "build", "src", "cli", "digitpad-cli"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the CLI, its scratch folder, and how a run is made and shown: as test_cli.py has them
+import test_cli  # noqa: E402
+from test_cli import SOURCE_DIR, TMP, cli, expect_status, show  # noqa: E402
+
 MODEL = os.path.join(SOURCE_DIR, "weights", "digitpad-default.safetensors")
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures", "strokes")
-TMP = tempfile.mkdtemp(prefix="digitpad-strokes-test-")
-ENV = dict(os.environ, LC_ALL="C.UTF-8")
-
-
-def cli(*args, timeout=120):
-    p = subprocess.run([CLI] + [str(a) for a in args], env=ENV, stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=timeout)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
-    return p
-
-
-def show(p):
-    return "exit %d\n--- stdout\n%s--- stderr\n%s" % (p.returncode, p.out, p.err)
-
-
-def expect_status(p, status):
-    assert p.returncode == status, "expected exit %d, got:\n%s" % (status, show(p))
 
 
 def fixtures():
@@ -82,10 +60,7 @@ CASES = []
 
 
 def case(name):
-    def register(fn):
-        CASES.append((name, fn))
-        return fn
-    return register
+    return test_cli.case(name, CASES)
 
 
 @case("predict --strokes: one answer a record, named by its id or FILE:LINE")
@@ -263,28 +238,5 @@ def _():
     assert [json.loads(l)["line"] for l in p.out.splitlines()] == [1], show(p)
 
 
-def main():
-    if not os.access(CLI, os.X_OK):
-        print("1..0 # SKIP no digitpad-cli at %s (set DIGITPAD_CLI)" % CLI)
-        return 0
-    print("1..%d" % len(CASES), flush=True)
-    failed = 0
-    for n, (name, fn) in enumerate(CASES, 1):
-        t0 = time.monotonic()
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 — every failure is reported, the rest still runs
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            detail = traceback.format_exc() if not isinstance(e, AssertionError) else str(e)
-            for line in (detail or repr(e)).splitlines()[-40:]:
-                print("# " + line)
-            sys.stdout.flush()
-            continue
-        print("ok %d - %s (%.1f s)" % (n, name, time.monotonic() - t0), flush=True)
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_cli.main(CASES))
