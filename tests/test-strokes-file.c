@@ -547,6 +547,26 @@ test_append_and_save (void)
   g_assert_nonnull (strstr (error->message, "x.ndjson"));
   g_clear_error (&error);
 
+  /* an empty drawing is not written: it would not read back */
+  g_autoptr (DpStrokes) nothing = dp_strokes_new ();
+  dp_strokes_begin (nothing);
+  g_autoptr (DpStrokesRecord) empty = dp_strokes_record_new (nothing, 3, NULL, 0);
+  g_assert_false (dp_strokes_file_append (path, empty, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_EMPTY);
+  g_assert_nonnull (strstr (error->message, "empty drawing"));
+  g_clear_error (&error);
+  g_ptr_array_add (records, g_steal_pointer (&empty));
+  g_assert_false (dp_strokes_file_save (path, records, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_EMPTY);
+  g_clear_error (&error);
+  g_ptr_array_set_size (records, 3);
+  bad = NULL;
+  g_autoptr (GPtrArray) unchanged = dp_strokes_file_load (path, &bad, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unchanged->len, ==, 3);
+  g_assert_cmpuint (bad->len, ==, 0);
+  g_ptr_array_unref (bad);
+
   /* appending to a directory or a FIFO is refused, at once */
   g_autofree char *sub = g_build_filename (dir, "a", NULL);
   g_assert_false (dp_strokes_file_append (sub, r1, &error));

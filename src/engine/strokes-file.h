@@ -56,7 +56,9 @@ char            *dp_strokes_record_to_json (const DpStrokesRecord *record);
  * text, or is over the size limit. */
 GPtrArray       *dp_strokes_file_load    (const char *path, GPtrArray **bad, GError **error);
 
-/* Replaces the file with these records (DpStrokesRecord*), atomically (file-util.h). */
+/* Replaces the file with these records (DpStrokesRecord*), atomically (file-util.h). A record
+ * without a point is refused (DP_ERROR_EMPTY), here and by dp_strokes_file_append: it would
+ * not read back. */
 gboolean         dp_strokes_file_save    (const char *path, GPtrArray *records, GError **error);
 
 /* Appends one record as one line with a single write and fsync; creates the file (and its
