@@ -325,6 +325,9 @@ on_model_changed_cb (DpModelStore *models, DpDrawPage *self)
 
 /* --- files --------------------------------------------------------------------------------- */
 
+static gboolean   is_disposed (DpDrawPage *self);
+static GtkWindow *page_window (DpDrawPage *self);
+
 /* A strokes file (one JSON record a line, engine/strokes-file.h) is known by its name: .ndjson
  * (or .jsonl); anything else is an image. */
 static gboolean
@@ -335,9 +338,86 @@ is_strokes_path (const char *path)
                          || g_ascii_strcasecmp (dot, ".jsonl") == 0);
 }
 
-/* The first drawing of a strokes file onto the pad, as strokes: the user may draw on, and the
- * prediction takes the pad's path. A file with no good record gets an error naming its bad
- * lines; more records, or bad lines besides good ones, are said in a toast. */
+/* One drawing of a strokes file onto the pad, as strokes: the user may draw on, and the
+ * prediction takes the pad's path. */
+static void
+put_record_on_pad (DpDrawPage *self, const char *path, const DpStrokesRecord *record)
+{
+  g_autoptr (DpStrokes) square = dp_strokes_copy_square (record->strokes);
+
+  dp_canvas_set_strokes (self->canvas, square);
+  g_debug ("strokes opened: %s line %u", path, record->line);
+  want_prediction (self, WANT_STROKES_FILE);
+}
+
+/* A file of several drawings asks which one, by id (or line) */
+typedef struct
+{
+  DpDrawPage *self; /* owned reference */
+  GPtrArray *records;
+  GtkDropDown *choice;
+  char *path;
+} PickRecord;
+
+static void
+pick_record_free (gpointer data, GClosure *closure)
+{
+  PickRecord *pick = data;
+
+  g_object_unref (pick->self);
+  g_ptr_array_unref (pick->records);
+  g_free (pick->path);
+  g_free (pick);
+}
+
+static void
+on_pick_record_response_cb (AdwMessageDialog *dialog, const char *response, PickRecord *pick)
+{
+  guint i = gtk_drop_down_get_selected (pick->choice);
+
+  g_debug ("strokes file: %s, record %u", response, i + 1);
+  if (g_str_equal (response, "open") && !is_disposed (pick->self) && i < pick->records->len)
+    put_record_on_pad (pick->self, pick->path, pick->records->pdata[i]);
+}
+
+static void
+pick_record (DpDrawPage *self, const char *path, GPtrArray *records)
+{
+  g_autofree char *base = g_filename_display_basename (path);
+  g_autofree char *body = g_strdup_printf (_("%s holds %u drawings. Which one goes on the pad?"),
+                                           base, records->len);
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  GtkWindow *parent = page_window (self);
+  AdwMessageDialog *dialog;
+  PickRecord *pick;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const DpStrokesRecord *r = records->pdata[i];
+      g_ptr_array_add (labels, r->id ? g_strdup_printf (_("%s (line %u)"), r->id, r->line)
+                                     : g_strdup_printf (_("Line %u"), r->line));
+    }
+  g_ptr_array_add (labels, NULL);
+  pick = g_new0 (PickRecord, 1);
+  pick->self = g_object_ref (self);
+  pick->records = g_ptr_array_ref (records);
+  pick->path = g_strdup (path);
+  pick->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *const *) labels->pdata));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Open a Drawing"), body));
+  adw_message_dialog_set_extra_child (dialog, GTK_WIDGET (pick->choice));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "open", _("_Open"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "open", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "open");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_pick_record_response_cb), pick,
+                         pick_record_free, 0);
+  g_debug ("strokes file: %s holds %u records: asking which", path, records->len);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A strokes file: its drawing goes onto the pad, or the user picks one of its drawings. A file
+ * with no good record gets an error naming its bad lines; bad lines besides good ones are said
+ * in a toast. */
 static void
 open_strokes_file (DpDrawPage *self, const char *path)
 {
@@ -345,7 +425,6 @@ open_strokes_file (DpDrawPage *self, const char *path)
   g_autoptr (GPtrArray) bad = NULL;
   g_autoptr (GPtrArray) records = dp_strokes_file_load (path, &bad, &error);
   g_autofree char *name = g_filename_display_name (path);
-  g_autofree char *base = g_path_get_basename (name);
 
   if (records == NULL)
     {
@@ -366,25 +445,20 @@ open_strokes_file (DpDrawPage *self, const char *path)
       dp_show_error (GTK_WIDGET (self), _("Could not open the drawing"), msg->str);
       return;
     }
-  const DpStrokesRecord *record = records->pdata[0];
-  g_autoptr (DpStrokes) square = dp_strokes_copy_square (record->strokes);
-  dp_canvas_set_strokes (self->canvas, square);
-  g_debug ("strokes opened: %s line %u: records=%u bad=%u", path, record->line, records->len,
-           bad->len);
   for (guint i = 0; i < bad->len; i++)
     g_debug ("strokes file: %s", (const char *) bad->pdata[i]);
-  if (records->len > 1 || bad->len > 0)
+  if (bad->len > 0)
     {
-      g_autofree char *text = NULL;
-      if (bad->len == 0)
-        text = g_strdup_printf (_("%s holds %u drawings: the first one is on the pad"), base,
-                                records->len);
-      else
-        text = g_strdup_printf (_("%s: the drawing of line %u is on the pad; %u bad lines "
-                                  "skipped"), base, record->line, bad->len);
+      g_autofree char *base = g_path_get_basename (name);
+      g_autofree char *text = g_strdup_printf (
+          g_dngettext (NULL, "%s: %u bad line skipped", "%s: %u bad lines skipped", bad->len),
+          base, bad->len);
       dp_show_toast (GTK_WIDGET (self), text);
     }
-  want_prediction (self, WANT_STROKES_FILE);
+  if (records->len == 1)
+    put_record_on_pad (self, path, records->pdata[0]);
+  else
+    pick_record (self, path, records);
 }
 
 /* The drawing as a strokes record, written atomically. An opened image has no strokes. */
