@@ -157,6 +157,84 @@ test_evaluate (void)
   g_free (ds.labels);
 }
 
+/* Refusals: "not a digit" (10) as a truth and as an answer. A refused digit is an error. */
+static void
+test_not_a_digit (void)
+{
+  /* digits 0, 0, 1, 1 and two negatives; one 0 refused, one negative read as 1 */
+  const guint8 t[] = { 0, 0, 1, 1, 10, 10 };
+  const guint8 p[] = { 0, 10, 1, 1, 10, 1 };
+  DpMetrics m;
+  dp_metrics_compute (&m, t, p, 6);
+  g_assert_cmpint (m.n_classes, ==, 11);
+  CLOSE (m.accuracy, 4.0 / 6);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 1);
+  g_assert_cmpfloat (m.ece, ==, -1.0);
+  g_assert_cmpuint (m.confusion[0][10], ==, 1);
+  g_assert_cmpuint (m.confusion[10][10], ==, 1);
+  g_assert_cmpuint (m.confusion[10][1], ==, 1);
+  CLOSE (m.precision[10], 0.5); /* 2 refusals, 1 right */
+  CLOSE (m.recall[10], 0.5);    /* 2 negatives, 1 refused */
+  CLOSE (m.recall[0], 0.5);
+  CLOSE (m.precision[1], 2.0 / 3);
+  /* the macro averages run over 0, 1 and "not a digit" */
+  CLOSE (m.macro_recall, (0.5 + 1.0 + 0.5) / 3);
+  g_autofree char *text = dp_metrics_format (&m);
+  g_test_message ("\n%s", text);
+  g_assert_nonnull (strstr (text, "\n none     0.5000  0.5000  0.5000        2\n"));
+  g_assert_nonnull (strstr (text, "      8      9   none\n"));
+  g_assert_nonnull (strstr (text, "\n        0      1      0      0      0      0      0      0      0      0      0      1\n"));
+  g_assert_nonnull (strstr (text, "\n     none      0      1      0      0      0      0      0      0      0      0      1\n"));
+  /* only digits: ten classes, and the report has no "none" */
+  dp_metrics_compute (&m, truth, pred, 10);
+  g_assert_cmpint (m.n_classes, ==, 10);
+  g_autofree char *digits = dp_metrics_format (&m);
+  g_assert_null (strstr (digits, "none"));
+}
+
+/* An 11-output net on digits alone still shows the "not a digit" column (it is a possible
+ * answer), and refusing a digit costs accuracy. */
+static void
+test_evaluate_refusing (void)
+{
+  static const int sizes[2] = { DP_INPUT_SIZE, 11 };
+  g_autoptr (DpNetwork) net = dp_network_new (sizes, 1, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+  float *W = dp_network_weights (net, 0); /* (11, 784) */
+  for (int c = 0; c < 11; c++)
+    W[c * DP_INPUT_SIZE + c] = 5.f;
+  const int n = 20;
+  DpDataset ds = { n, g_new0 (float, n * DP_INPUT_SIZE), g_new (guint8, n) };
+  for (int i = 0; i < n; i++)
+    {
+      ds.labels[i] = i % 10;
+      /* the last two light pixel 10: refused */
+      ds.images[i * DP_INPUT_SIZE + (i < 18 ? i % 10 : 10)] = 1.f;
+    }
+  DpMetrics m;
+  dp_metrics_evaluate (&m, net, &ds, NULL);
+  g_assert_cmpint (m.n_classes, ==, 11);
+  CLOSE (m.accuracy, 18.0 / 20);
+  g_assert_cmpuint (m.confusion[8][10], ==, 1);
+  g_assert_cmpuint (m.confusion[9][10], ==, 1);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 2);
+  /* and one that refuses nothing still has the column */
+  for (int i = 18; i < 20; i++)
+    {
+      ds.images[i * DP_INPUT_SIZE + 10] = 0.f;
+      ds.images[i * DP_INPUT_SIZE + i % 10] = 1.f;
+    }
+  dp_metrics_evaluate (&m, net, &ds, NULL);
+  g_assert_cmpint (m.n_classes, ==, 11);
+  CLOSE (m.accuracy, 1.0);
+  g_assert_cmpuint (dp_metrics_digits_refused (&m), ==, 0);
+  /* every answer right at confidence e⁵ / (e⁵ + 10): the ECE is the gap to 1 */
+  g_assert_cmpfloat_with_epsilon (m.ece, 1.0 - exp (5.0) / (exp (5.0) + 10.0), 1e-6);
+  g_autofree char *text = dp_metrics_format (&m);
+  g_assert_nonnull (strstr (text, "   none"));
+  g_free (ds.images);
+  g_free (ds.labels);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -166,5 +244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/metrics/perfect", test_perfect);
   g_test_add_func ("/engine/metrics/format", test_format);
   g_test_add_func ("/engine/metrics/evaluate", test_evaluate);
+  g_test_add_func ("/engine/metrics/not-a-digit", test_not_a_digit);
+  g_test_add_func ("/engine/metrics/evaluate-refusing", test_evaluate_refusing);
   return g_test_run ();
 }

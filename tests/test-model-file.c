@@ -376,7 +376,7 @@ test_bad_output_size_message (void)
   g_autofree char *j2 = replace_once (j1, "\"shape\":[10],\"data_offsets\":[6360,6400]",
                                       "\"shape\":[5],\"data_offsets\":[6320,6340]");
   g_autoptr (GBytes) b = pack (j2, g_bytes_get_data (parts.data, NULL), g_bytes_get_size (parts.data));
-  expect_bytes_fail (b, "the last layer has 5 outputs, expected 10 digits", NULL);
+  expect_bytes_fail (b, "the last layer has 5 outputs, expected 10 (the digits) or 11", NULL);
   parts_clear (&parts);
 }
 
@@ -904,7 +904,7 @@ test_theta_predicts_like_tutorial (void)
         if (o != best)
           min_gap = MIN (min_gap, a3[best] - a3[o]);
       right += best == test->labels[i];
-      float probs[10];
+      float probs[DP_MAX_CLASSES];
       int one = dp_network_predict (net, test->images + (gsize) i * 784, probs);
       if (one != pred[i])
         differ_predict++;
@@ -967,6 +967,134 @@ test_bad_image_as_model (void)
   g_assert_cmpstr (error->message, ==, "seven.jpg: this is a JPEG image, not a model");
 }
 
+/* ---------- "not a digit": 11-output models, the temperature ---------- */
+
+static void
+test_refuse_round_trip (void)
+{
+  static const int sizes[3] = { 784, 8, 11 };
+  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
+  dp_network_set_meta (net, DP_META_TEMPERATURE, "1.7500");
+  dp_network_set_meta (net, DP_META_CALIBRATION_ECE, "0.0123");
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "refuse.safetensors", NULL);
+  GError *error = NULL;
+  g_assert_true (dp_model_save (net, path, &error));
+  g_assert_no_error (error);
+  g_autoptr (DpNetwork) back = dp_model_load (path, &error);
+  g_assert_no_error (error);
+  assert_same_net (net, back);
+  g_assert_true (dp_network_can_refuse (back));
+  g_assert_cmpfloat (dp_network_temperature (back), ==, 1.75f);
+  g_assert_cmpstr (dp_network_get_meta (back, DP_META_CALIBRATION_ECE), ==, "0.0123");
+  /* "refuse" is in the file, derived from the output count, not kept as metadata */
+  g_autofree char *contents = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_nonnull (g_strstr_len (contents + 8, MIN (len, 4096) - 8, "\"refuse\":\"class\""));
+  g_assert_null (dp_network_get_meta (back, DP_META_REFUSE));
+  g_autoptr (GBytes) a = dp_model_serialize (net);
+  g_autoptr (GBytes) b = dp_model_serialize (back);
+  g_assert_true (g_bytes_equal (a, b));
+  /* it answers as before saving */
+  float x[784];
+  for (int i = 0; i < 784; i++)
+    x[i] = (float) (i % 13) / 12.0f;
+  DpRecognition r1, r2;
+  dp_network_recognise (net, x, &r1);
+  dp_network_recognise (back, x, &r2);
+  g_assert_cmpmem (&r1, sizeof r1, &r2, sizeof r2);
+  /* a 10-output model's file says nothing about refusing */
+  static const int ten[3] = { 784, 8, 10 };
+  g_autoptr (DpNetwork) digits = make_net (ten, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
+  g_autoptr (GBytes) d = dp_model_serialize (digits);
+  g_assert_null (g_strstr_len ((const char *) g_bytes_get_data (d, NULL) + 8, 4096, "refuse"));
+  dp_test_rmdir (dir);
+}
+
+/* what the loader refuses about refusing */
+static void
+test_bad_refuse (void)
+{
+  /* 10 outputs said to refuse */
+  expect_edit_fails ("\"format\":\"digitpad-mlp\"",
+                     "\"format\":\"digitpad-mlp\",\"refuse\":\"class\"",
+                     "metadata \"refuse\" is \"class\" but the last layer has 10 outputs", NULL);
+  /* an unknown way of refusing */
+  expect_edit_fails ("\"format\":\"digitpad-mlp\"",
+                     "\"format\":\"digitpad-mlp\",\"refuse\":\"threshold\"",
+                     "metadata \"refuse\" is \"threshold\"", "knows \"class\"", NULL);
+  /* 11 outputs with nothing saying what the eleventh is */
+  static const int sizes[3] = { 784, 2, 11 };
+  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
+  g_autoptr (GBytes) bytes = dp_model_serialize (net);
+  gsize len;
+  const guint8 *p = g_bytes_get_data (bytes, &len);
+  guint64 hl;
+  memcpy (&hl, p, 8);
+  hl = GUINT64_FROM_LE (hl);
+  g_autofree char *json = g_strndup ((const char *) p + 8, hl);
+  g_autofree char *edited = replace_once (json, ",\"refuse\":\"class\"", "");
+  g_autoptr (GBytes) packed = pack (edited, p + 8 + hl, len - 8 - hl);
+  expect_bytes_fail (packed, "the last layer has 11 outputs but no metadata \"refuse\"", NULL);
+  /* 12 outputs are no digit model */
+  static const int twelve[3] = { 784, 2, 12 };
+  g_autoptr (DpNetwork) big = make_net (twelve, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+  GError *error = NULL;
+  g_assert_false (dp_model_save (big, path, &error));
+  dp_test_assert_message (error, "cannot save a 784-2-12 network", "or 11", NULL);
+  g_clear_error (&error);
+  dp_test_rmdir (dir);
+}
+
+static void
+test_bad_temperature (void)
+{
+  const char *bad[] = { "0", "-2", "abc", "nan", "1e9", "", "2 " };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *edit = g_strdup_printf ("\"format\":\"digitpad-mlp\",\"temperature\":"
+                                               "\"%s\"", bad[i]);
+      g_autofree char *want = g_strdup_printf ("metadata \"temperature\" is \"%s\", not a number "
+                                               "from 0.01 to 100", bad[i]);
+      expect_edit_fails ("\"format\":\"digitpad-mlp\"", edit, want, NULL);
+    }
+  /* and dp_model_save does not write what the loader would refuse */
+  static const int sizes[3] = { 784, 3, 10 };
+  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
+  dp_network_set_meta (net, DP_META_TEMPERATURE, "hot");
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "t.safetensors", NULL);
+  GError *error = NULL;
+  g_assert_false (dp_model_save (net, path, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  dp_test_assert_message (error, "t.safetensors", "\"temperature\" is \"hot\"", NULL);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  /* a good one loads and is used */
+  Parts parts = small_model_parts ();
+  g_autofree char *json = replace_once (parts.json, "\"format\":\"digitpad-mlp\"",
+                                        "\"format\":\"digitpad-mlp\",\"temperature\":\"2.5\"");
+  g_autoptr (GBytes) bytes = pack (json, g_bytes_get_data (parts.data, NULL),
+                                   g_bytes_get_size (parts.data));
+  g_autoptr (DpNetwork) back = dp_model_load_bytes (bytes, "good.safetensors", &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (dp_network_temperature (back), ==, 2.5f);
+  parts_clear (&parts);
+  dp_test_rmdir (dir);
+}
+
+/* Theta files stay the classic 10-output pair: an 11-output model cannot be exported */
+static void
+test_theta_refuse_not_exported (void)
+{
+  static const int sizes[3] = { 784, 5, 11 };
+  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 2);
+  g_assert_false (dp_theta_can_export (net));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -991,6 +1119,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/save-refuses", test_save_refuses);
   g_test_add_func ("/engine/model-file/bad/too-large", test_bad_too_large);
   g_test_add_func ("/engine/model-file/bad/image-as-model", test_bad_image_as_model);
+  g_test_add_func ("/engine/model-file/refuse/round-trip", test_refuse_round_trip);
+  g_test_add_func ("/engine/model-file/refuse/bad", test_bad_refuse);
+  g_test_add_func ("/engine/model-file/bad/temperature", test_bad_temperature);
+  g_test_add_func ("/engine/theta/refuse-not-exported", test_theta_refuse_not_exported);
   g_test_add_func ("/engine/theta/import", test_theta_import);
   g_test_add_func ("/engine/theta/export", test_theta_export);
   g_test_add_func ("/engine/theta/export-refuses", test_theta_export_refuses);

@@ -5,6 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <cblas.h>
+
+#include "engine/model-file.h"
 #include "engine/network.h"
 
 #define B_TEST 5
@@ -331,6 +334,187 @@ test_names (void)
   g_assert_false (dp_activation_from_string (NULL, &a));
 }
 
+/* ---------- "not a digit" and the calibration temperature ---------- */
+
+static DpNetwork *
+make_biased_net (const int *sizes, int n_layers, DpActivation act, DpLoss loss, guint64 seed)
+{
+  DpNetwork *net = dp_network_new (sizes, n_layers, act, loss);
+  DpRng rng;
+  dp_rng_init (&rng, seed);
+  dp_network_init (net, DP_INIT_HE, &rng);
+  for (int l = 0; l < n_layers; l++)
+    for (int o = 0; o < sizes[l + 1]; o++)
+      dp_network_bias (net, l)[o] = dp_rng_range (&rng, -1, 1);
+  return net;
+}
+
+/* A 10-output model answers bit for bit as before the eleventh class and the temperature: the
+ * bits below were printed by the engine of commit f0941b5 (OpenBLAS 0.3.21, core Haswell) for the
+ * same nets and images. Another BLAS kernel rounds its sums in another order, so on another core
+ * the check is to 1e-6. */
+static void
+test_ten_outputs_unchanged (void)
+{
+  static const guint32 want_predict[2][10] = {
+    { 0x3e535fcbu, 0x3cbd5304u, 0x3ded3034u, 0x3dd20e86u, 0x3d07ea2au, 0x3dc72dc4u, 0x3cc011d6u,
+      0x3d9da00bu, 0x3d05532fu, 0x3e93cf00u },
+    { 0x3d837308u, 0x3dad656eu, 0x3d9d08aeu, 0x3e198bd2u, 0x3e183491u, 0x3e14024cu, 0x3cfcb9bbu,
+      0x3da3fa75u, 0x3e10fa20u, 0x3da17c4du },
+  };
+  static const guint32 want_classify[2][30] = {
+    { 0x3e535fd4u, 0x3cbd530au, 0x3ded3039u, 0x3dd20e87u, 0x3d07ea26u, 0x3dc72dc9u, 0x3cc011dau,
+      0x3d9da00du, 0x3d055331u, 0x3e93cefau, 0x3e8a8df5u, 0x3c4361c5u, 0x3e27e0d7u, 0x3d4e7fc1u,
+      0x3c067f0fu, 0x3de1ee75u, 0x3cb81adfu, 0x3dba46f2u, 0x3d47c6deu, 0x3e63b579u, 0x3eb14d16u,
+      0x3d96a83eu, 0x3e54dc1fu, 0x3d0b0961u, 0x3c19c5fcu, 0x3ddc4708u, 0x3c9d8481u, 0x3e06bb43u,
+      0x3cd6c292u, 0x3d35bccfu },
+    { 0x3d837309u, 0x3dad6570u, 0x3d9d08aeu, 0x3e198bd2u, 0x3e183490u, 0x3e14024cu, 0x3cfcb9bcu,
+      0x3da3fa74u, 0x3e10fa20u, 0x3da17c4du, 0x3d82d682u, 0x3dafe0dfu, 0x3da2147du, 0x3e1d5770u,
+      0x3e1f9847u, 0x3e0ade44u, 0x3d0516d4u, 0x3d8eb701u, 0x3e0e72f7u, 0x3dad6fd2u, 0x3d5e44ceu,
+      0x3dd1d27bu, 0x3d9cdc2cu, 0x3e1a9037u, 0x3e0e5d99u, 0x3e0b8858u, 0x3d306c0bu, 0x3d946d1au,
+      0x3e0f83b4u, 0x3dad9819u },
+  };
+  static const int want_digit[2] = { 9, 3 };
+  gboolean exact = g_str_equal (openblas_get_corename (), "Haswell");
+  if (!exact)
+    g_test_message ("OpenBLAS core %s, not Haswell: comparing to 1e-6", openblas_get_corename ());
+  static const int sizes[3] = { DP_INPUT_SIZE, 16, DP_N_CLASSES };
+  float X[3 * DP_INPUT_SIZE];
+  for (int i = 0; i < 3 * DP_INPUT_SIZE; i++)
+    X[i] = (float) ((i * 37) % 101) / 100.0f;
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (DpNetwork) net = make_biased_net (sizes, 2, k ? DP_ACTIVATION_SIGMOID
+                                                               : DP_ACTIVATION_RELU,
+                                                   k ? DP_LOSS_SIGMOID_CE : DP_LOSS_SOFTMAX_CE,
+                                                   7 + k);
+      g_assert_cmpint (dp_network_n_outputs (net), ==, 10);
+      g_assert_false (dp_network_can_refuse (net));
+      g_assert_cmpfloat (dp_network_temperature (net), ==, 1.0f);
+      float p[DP_MAX_CLASSES], q[30];
+      g_assert_cmpint (dp_network_predict (net, X, p), ==, want_digit[k]);
+      dp_network_classify (net, X, 3, NULL, q);
+      DpRecognition r;
+      dp_network_recognise (net, X, &r);
+      g_assert_cmpint (r.n_outputs, ==, 10);
+      g_assert_cmpint (r.answer, ==, want_digit[k]);
+      g_assert_cmpint (r.closest_digit, ==, want_digit[k]);
+      g_assert_cmpmem (r.probs, 10 * sizeof (float), p, 10 * sizeof (float));
+      for (int j = 0; j < 10; j++)
+        {
+          float w;
+          memcpy (&w, &want_predict[k][j], 4);
+          if (exact)
+            g_assert_cmpmem (&p[j], 4, &want_predict[k][j], 4);
+          else
+            g_assert_cmpfloat_with_epsilon (p[j], w, 1e-6);
+        }
+      for (int j = 0; j < 30; j++)
+        {
+          float w;
+          memcpy (&w, &want_classify[k][j], 4);
+          if (exact)
+            g_assert_cmpmem (&q[j], 4, &want_classify[k][j], 4);
+          else
+            g_assert_cmpfloat_with_epsilon (q[j], w, 1e-6);
+        }
+      /* temperature "1" is no temperature, bit for bit */
+      dp_network_set_meta (net, DP_META_TEMPERATURE, "1");
+      float p1[DP_MAX_CLASSES];
+      dp_network_predict (net, X, p1);
+      g_assert_cmpmem (p1, 10 * sizeof (float), p, 10 * sizeof (float));
+    }
+}
+
+/* An 11-output net: its answer, the closest digit and the confidence, on outputs set by hand. */
+static void
+test_recognise_refuses (void)
+{
+  const int sizes[] = { DP_INPUT_SIZE, 11 };
+  g_autoptr (DpNetwork) net = dp_network_new (sizes, 1, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+  g_assert_cmpint (dp_network_n_outputs (net), ==, 11);
+  g_assert_true (dp_network_can_refuse (net));
+  /* output j = bias j + x[0] · weight: with x = 0 the biases are the logits */
+  float *b = dp_network_bias (net, 0);
+  const float logits[11] = { 0, 1, 0, 0, 2.5f, 0, 0, 0, 0, 0, 3 };
+  memcpy (b, logits, sizeof logits);
+  float x[DP_INPUT_SIZE] = { 0 };
+  DpRecognition r;
+  dp_network_recognise (net, x, &r);
+  double s = 0;
+  for (int j = 0; j < 11; j++)
+    s += exp (logits[j]);
+  g_assert_cmpint (r.n_outputs, ==, 11);
+  g_assert_cmpint (r.answer, ==, DP_CLASS_NOT_A_DIGIT);
+  g_assert_cmpint (r.closest_digit, ==, 4);
+  g_assert_cmpfloat_with_epsilon (r.confidence, exp (3) / s, 1e-6);
+  g_assert_cmpfloat_with_epsilon (r.probs[4], exp (2.5) / s, 1e-6);
+  g_assert_cmpfloat (r.confidence, ==, r.probs[DP_CLASS_NOT_A_DIGIT]);
+  /* a digit above "not a digit": the answer is that digit */
+  b[7] = 4;
+  dp_network_recognise (net, x, &r);
+  g_assert_cmpint (r.answer, ==, 7);
+  g_assert_cmpint (r.closest_digit, ==, 7);
+  /* classify sees the same eleventh class */
+  guint8 pred;
+  float probs[11];
+  dp_network_classify (net, x, 1, &pred, probs);
+  g_assert_cmpint (pred, ==, 7);
+  g_assert_cmpmem (probs, sizeof probs, r.probs, sizeof probs);
+}
+
+/* The temperature divides the logits before the softmax: the answer stays, the confidence
+ * softens (T > 1) or sharpens (T < 1); predict, classify and recognise agree on it. */
+static void
+test_temperature (void)
+{
+  const int sizes[] = { DP_INPUT_SIZE, 11 };
+  g_autoptr (DpNetwork) net = dp_network_new (sizes, 1, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+  float *b = dp_network_bias (net, 0);
+  const float logits[11] = { 0, 1, 0, 0, 2.5f, 0, 0, 0, 0, 0, 3 };
+  memcpy (b, logits, sizeof logits);
+  float x[DP_INPUT_SIZE] = { 0 };
+  const double temps[] = { 2.0, 0.5 };
+  for (gsize t = 0; t < G_N_ELEMENTS (temps); t++)
+    {
+      char text[32];
+      g_ascii_formatd (text, sizeof text, "%g", temps[t]);
+      dp_network_set_meta (net, DP_META_TEMPERATURE, text);
+      g_assert_cmpfloat (dp_network_temperature (net), ==, (float) temps[t]);
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      double s = 0;
+      for (int j = 0; j < 11; j++)
+        s += exp (logits[j] / temps[t]);
+      g_assert_cmpint (r.answer, ==, DP_CLASS_NOT_A_DIGIT);
+      for (int j = 0; j < 11; j++)
+        g_assert_cmpfloat_with_epsilon (r.probs[j], exp (logits[j] / temps[t]) / s, 1e-6);
+      float probs[11], z[11];
+      guint8 pred;
+      dp_network_classify_logits (net, x, 1, &pred, probs, z);
+      g_assert_cmpint (pred, ==, DP_CLASS_NOT_A_DIGIT);
+      g_assert_cmpmem (z, sizeof z, logits, sizeof logits); /* logits: before the temperature */
+      for (int j = 0; j < 11; j++)
+        g_assert_cmpfloat_with_epsilon (probs[j], r.probs[j], 1e-6);
+      dp_network_logits_to_probs (DP_LOSS_SOFTMAX_CE, z, 1, 11, (float) temps[t]);
+      for (int j = 0; j < 11; j++)
+        g_assert_cmpfloat_with_epsilon (z[j], r.probs[j], 1e-6);
+    }
+  /* what is not a temperature */
+  const char *bad[] = { "", "0", "-1", "abc", "nan", "inf", "1e9", "0.001", "2 ", "2x" };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (dp_temperature_parse (bad[i], NULL));
+      dp_network_set_meta (net, DP_META_TEMPERATURE, bad[i]);
+      g_assert_cmpfloat (dp_network_temperature (net), ==, 1.0f);
+    }
+  float t = 0;
+  g_assert_true (dp_temperature_parse ("0.01", &t));
+  g_assert_true (dp_temperature_parse ("100", &t));
+  g_assert_true (dp_temperature_parse ("1.5", &t));
+  g_assert_cmpfloat (t, ==, 1.5f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -361,5 +545,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/network/loss-nan", test_loss_nan);
   g_test_add_func ("/engine/network/init", test_init);
   g_test_add_func ("/engine/network/names", test_names);
+  g_test_add_func ("/engine/network/ten-outputs-unchanged", test_ten_outputs_unchanged);
+  g_test_add_func ("/engine/network/recognise-refuses", test_recognise_refuses);
+  g_test_add_func ("/engine/network/temperature", test_temperature);
   return g_test_run ();
 }

@@ -771,7 +771,7 @@ test_fixtures_recognised (void)
       const char *path = g_ptr_array_index (paths, i);
       g_autoptr (DpStrokes) st = dp_fixture_load (path, &error);
       g_assert_no_error (error);
-      float x[784], probs[10];
+      float x[784], probs[DP_MAX_CLASSES];
       g_assert_true (dp_preprocess_strokes (st, x, &error));
       int pred = dp_network_predict (net, x, probs);
       int want = dp_fixture_digit (path);

@@ -178,6 +178,9 @@ spoil (DpTrainConfig *c, int i)
     /* a 77 MiB model, but L-BFGS keeps 46 doubles per parameter: 7 GB */
     case 20: c->optimizer = DP_OPTIMIZER_LBFGS; c->n_hidden = 2;
       c->hidden[0] = c->hidden[1] = 4000; return "hidden";
+    case 21: c->data = 5; return "data";
+    case 22: c->holdout = -1; return "holdout";
+    case 23: c->limit = 100; c->holdout = 100; return "holdout";
     default: return NULL;
     }
 }
@@ -206,7 +209,7 @@ test_validate (void)
       g_assert_null (dp_train_run (&c, ds, NULL, NULL, NULL, &error2));
       g_assert_error (error2, DP_ERROR, DP_ERROR_INVALID);
     }
-  g_assert_cmpint (n, ==, 21);
+  g_assert_cmpint (n, ==, 24);
 
   /* the size message says what it makes and what is allowed */
   DpTrainConfig c;
@@ -870,6 +873,203 @@ test_schedule_applied (void)
   g_assert_cmpfloat (max_abs_diff (step, constant), >, 1e-3); /* the schedule shows */
 }
 
+/* ---- "not a digit": an 11-output model, its hold-out and temperature ---- */
+
+/* synthetic () with one image in 11 (from every class alike) replaced by "not a digit":
+ * the same noise, and a 4×4 block in the bottom-right corner, a place no digit class lights */
+static DpDataset *
+synthetic_with_negatives (int n, guint64 seed)
+{
+  DpDataset *ds = synthetic (n, seed);
+  DpRng rng;
+  dp_rng_init (&rng, seed + 1000);
+  for (int i = 0; i < n; i++)
+    if (i % 11 == 10)
+      {
+        float *x = ds->images + (gsize) i * DP_INPUT_SIZE;
+        for (int p = 0; p < DP_INPUT_SIZE; p++)
+          x[p] = 0.3f * dp_rng_uniform (&rng);
+        for (int r = 22; r < 26; r++)
+          for (int c = 22; c < 26; c++)
+            x[r * 28 + c] = 0.9f;
+        ds->labels[i] = DP_CLASS_NOT_A_DIGIT;
+      }
+  return ds;
+}
+
+static DpTrainConfig
+refuse_config (void)
+{
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  c.n_hidden = 1;
+  c.hidden[0] = 16;
+  c.epochs = 4;
+  c.batch = 32;
+  c.threads = 1;
+  c.data = DP_TRAIN_SET_MIX;
+  c.holdout = 200;
+  return c;
+}
+
+static void
+test_refuse_trains (void)
+{
+  g_autoptr (DpDataset) train = synthetic_with_negatives (1500, 21);
+  g_autoptr (DpDataset) test = synthetic_with_negatives (300, 22);
+  DpTrainConfig c = refuse_config ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = dp_train_run (&c, train, test, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dp_network_n_outputs (net), ==, 11);
+  g_assert_true (dp_network_can_refuse (net));
+  /* every test image: negatives refused, digits read, the closest digit always a digit */
+  int refused_right = 0, negatives = 0, digits_right = 0;
+  for (int i = 0; i < test->n; i++)
+    {
+      DpRecognition r;
+      dp_network_recognise (net, test->images + (gsize) i * DP_INPUT_SIZE, &r);
+      g_assert_cmpint (r.n_outputs, ==, 11);
+      g_assert_cmpint (r.closest_digit, >=, 0);
+      g_assert_cmpint (r.closest_digit, <, 10);
+      g_assert_cmpfloat (r.confidence, ==, r.probs[r.answer]);
+      if (test->labels[i] == DP_CLASS_NOT_A_DIGIT)
+        {
+          negatives++;
+          refused_right += r.answer == DP_CLASS_NOT_A_DIGIT;
+        }
+      else
+        {
+          digits_right += r.answer == test->labels[i];
+          if (r.answer != test->labels[i])
+            g_test_message ("image %d: %d read as %d (%.3f)", i, test->labels[i], r.answer,
+                            r.confidence);
+        }
+    }
+  g_test_message ("refused %d of %d negatives, read %d of %d digits", refused_right, negatives,
+                  digits_right, test->n - negatives);
+  g_assert_cmpint (negatives, ==, 27);
+  g_assert_cmpint (refused_right, ==, negatives);
+  g_assert_cmpint (digits_right, ==, test->n - negatives);
+
+  /* the recipe says what it trained on; the hold-out gave a temperature and its figures */
+  const char *recipe = dp_network_get_meta (net, DP_META_RECIPE);
+  g_assert_nonnull (strstr (recipe, "784-16-11 "));
+  g_assert_nonnull (strstr (recipe, "data mix (MNIST + fonts + not a digit)"));
+  g_assert_nonnull (strstr (recipe, "200 held out for calibration"));
+  float t = 0;
+  g_assert_true (dp_temperature_parse (dp_network_get_meta (net, DP_META_TEMPERATURE), &t));
+  g_assert_cmpfloat (dp_network_temperature (net), ==, t);
+  g_assert_cmpstr (dp_network_get_meta (net, DP_META_CALIBRATION_HOLDOUT), ==, "200");
+  double before = g_ascii_strtod (dp_network_get_meta (net, DP_META_CALIBRATION_ECE_BEFORE), NULL);
+  double after = g_ascii_strtod (dp_network_get_meta (net, DP_META_CALIBRATION_ECE), NULL);
+  g_test_message ("temperature %g, hold-out ECE %.4f → %.4f", t, before, after);
+  g_assert_cmpfloat (after, >=, 0.0);
+  g_assert_cmpfloat (before, >=, 0.0);
+
+  /* the same seed, the same model, temperature included; and it saves and loads as it is */
+  g_autoptr (DpNetwork) again = dp_train_run (&c, train, test, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (net->params, net->n_params * 4, again->params, again->n_params * 4);
+  g_assert_cmpstr (dp_network_get_meta (again, DP_META_TEMPERATURE), ==,
+                   dp_network_get_meta (net, DP_META_TEMPERATURE));
+}
+
+/* the hold-out is kept out of training: a run whose hold-out holds every image of one class never
+ * learns that class, and the hold-out is a seeded choice */
+static void
+test_holdout_kept_out (void)
+{
+  g_autoptr (DpDataset) train = synthetic (600, 31);
+  DpTrainConfig c = refuse_config ();
+  c.data = DP_TRAIN_SET_MNIST;
+  c.holdout = 100;
+  c.epochs = 2;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) a = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dp_network_n_outputs (a), ==, 10);
+  /* changing a held-out image changes nothing in the weights; changing every image does */
+  g_autoptr (DpNetwork) b = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_cmpmem (a->params, a->n_params * 4, b->params, b->n_params * 4);
+  int changed_weights = 0, n_changed = 0;
+  for (int i = 0; i < train->n; i++)
+    {
+      g_autoptr (DpDataset) edited = dp_dataset_head (train, 0);
+      edited->images[(gsize) i * DP_INPUT_SIZE + 400] += 0.5f;
+      c.holdout = 100;
+      g_autoptr (DpNetwork) e = dp_train_run (&c, edited, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      gboolean same = memcmp (a->params, e->params, a->n_params * 4) == 0;
+      changed_weights += !same;
+      n_changed++;
+      if (n_changed == 40)
+        break;
+    }
+  /* of 40 images, about 1 in 6 is held out: those leave the weights as they were */
+  g_test_message ("%d of %d edited images changed the weights", changed_weights, n_changed);
+  g_assert_cmpint (changed_weights, <, n_changed);
+  g_assert_cmpint (changed_weights, >, n_changed / 2);
+  /* the temperature was fitted even for a 10-output model */
+  g_assert_nonnull (dp_network_get_meta (a, DP_META_TEMPERATURE));
+  /* and with L-BFGS, which gathers its chunks from the rows trained on */
+  c.optimizer = DP_OPTIMIZER_LBFGS;
+  c.epochs = 3;
+  g_autoptr (DpNetwork) l = dp_train_run (&c, train, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (dp_network_get_meta (l, DP_META_TEMPERATURE));
+}
+
+static void
+test_refuse_labels_checked (void)
+{
+  g_autoptr (DpDataset) train = synthetic_with_negatives (300, 41);
+  DpTrainConfig c = refuse_config ();
+  c.data = DP_TRAIN_SET_MNIST;
+  c.holdout = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_null (dp_train_run (&c, train, NULL, NULL, NULL, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  dp_test_assert_message (error, "Training image 11 is labelled \"not a digit\"", "'mix'", NULL);
+  g_clear_error (&error);
+  /* a hold-out as large as the data leaves nothing to train */
+  c.data = DP_TRAIN_SET_MIX;
+  c.holdout = 300;
+  g_assert_null (dp_train_run (&c, train, NULL, NULL, NULL, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_INVALID);
+  dp_test_assert_message (error, "'holdout'", "300 held out of 300", NULL);
+  g_clear_error (&error);
+  /* a label beyond "not a digit" is refused whatever the data */
+  train->labels[7] = 11;
+  c.holdout = 0;
+  g_assert_null (dp_train_run (&c, train, NULL, NULL, NULL, &error));
+  dp_test_assert_message (error, "Training image 8 has label 11", NULL);
+}
+
+static void
+test_train_set_names (void)
+{
+  guint n = 0;
+  const DpName *names = dp_train_set_names (&n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (names[DP_TRAIN_SET_MNIST].id, ==, "mnist");
+  g_assert_cmpstr (names[DP_TRAIN_SET_MIX].id, ==, "mix");
+  g_assert_cmpstr (names[DP_TRAIN_SET_MNIST].title, ==, "MNIST");
+  g_assert_cmpstr (names[DP_TRAIN_SET_MIX].title, ==, "MNIST + fonts + not a digit");
+  DpTrainSet s = DP_TRAIN_SET_MNIST;
+  g_assert_true (dp_train_set_from_string ("MIX", &s));
+  g_assert_cmpint (s, ==, DP_TRAIN_SET_MIX);
+  g_assert_false (dp_train_set_from_string ("fonts", &s));
+  g_assert_cmpstr (dp_train_set_to_string (DP_TRAIN_SET_MNIST), ==, "mnist");
+  g_assert_cmpstr (dp_train_set_to_string (7), ==, "unknown");
+  /* an MNIST recipe reads as it always did */
+  DpTrainConfig c;
+  g_assert_true (dp_train_preset ("quick", &c, NULL));
+  g_autofree char *d = dp_train_config_describe (&c);
+  g_assert_null (strstr (d, "data"));
+  g_assert_nonnull (strstr (d, "-10 relu"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -891,5 +1091,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/lbfgs-objective", test_lbfgs_objective);
   g_test_add_func ("/engine/train/cancel-every-batch", test_cancel_every_batch);
   g_test_add_func ("/engine/train/schedule-applied", test_schedule_applied);
+  g_test_add_func ("/engine/train/refuse-trains", test_refuse_trains);
+  g_test_add_func ("/engine/train/holdout-kept-out", test_holdout_kept_out);
+  g_test_add_func ("/engine/train/refuse-labels-checked", test_refuse_labels_checked);
+  g_test_add_func ("/engine/train/train-set-names", test_train_set_names);
   return g_test_run ();
 }

@@ -133,7 +133,7 @@ predict (DpDrawPage *self, Want why, gint64 t_trigger)
   const OpenedImage *image = shown_image (self);
   g_autoptr (GError) error = NULL;
   float input[DP_INPUT_SIZE]; /* (28, 28) */
-  float probs[DP_N_CLASSES];
+  float probs[DP_MAX_CLASSES];
   DpPrediction p = { .trigger = wants[why].trigger, .t_trigger = t_trigger };
   gint64 t1, t2, t3;
 

@@ -414,7 +414,7 @@ dp_cli_bench (int argc, char **argv)
   g_autofree double *t_pre = g_new (double, n);
   g_autofree double *t_fwd = g_new (double, n);
   g_autofree double *t_all = g_new (double, n);
-  float x[DP_INPUT_SIZE], probs[DP_N_CLASSES];
+  float x[DP_INPUT_SIZE], probs[DP_MAX_CLASSES];
   int digit = -1;
   openblas_set_num_threads (1); /* the app recognises on its UI thread, alone */
   for (int i = 0; i < n; i++)

@@ -142,7 +142,7 @@ dp_cli_predict (int argc, char **argv)
       const char *file = rest[i];
       g_autoptr (GError) error = NULL;
       float x[DP_INPUT_SIZE];       /* (784) */
-      float probs[DP_N_CLASSES];    /* (10) */
+      float probs[DP_MAX_CLASSES];  /* (n_outputs) */
       if (!dp_preprocess_image (file, x, &error))
         {
           /* stdout and stderr may be the same terminal: keep the lines in order */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/augment.h"
+#include "engine/calibrate.h"
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/file-util.h"
@@ -9,6 +10,7 @@
 #include "engine/metrics.h"
 #include "engine/model-file.h"
 #include "engine/network.h"
+#include "engine/personalize.h"
 #include "engine/preprocess.h"
 #include "engine/rng.h"
 #include "engine/train.h"

@@ -14,6 +14,7 @@ typedef enum
   DP_ERROR_FORMAT,  /* a file's contents are malformed */
   DP_ERROR_INVALID, /* an invalid argument or configuration */
   DP_ERROR_EMPTY,   /* nothing to recognise: no ink */
+  DP_ERROR_REFUSED, /* a result refused by a safety check (a personal model that costs MNIST) */
 } DpError;
 
 GQuark dp_error_quark (void);

@@ -44,7 +44,15 @@ is_derived_key (const char *key)
   for (gsize i = 0; i < G_N_ELEMENTS (derived_keys); i++)
     if (strcmp (key, derived_keys[i]) == 0)
       return TRUE;
-  return FALSE;
+  /* written for an 11-output network only, from its output count */
+  return strcmp (key, DP_META_REFUSE) == 0;
+}
+
+/* a digit model's output count: the ten digits, or them and "not a digit" */
+static gboolean
+is_output_count (int n)
+{
+  return n == DP_N_CLASSES || n == DP_CLASS_NOT_A_DIGIT + 1;
 }
 
 /* the output activation that goes with each loss */
@@ -115,6 +123,11 @@ dp_model_serialize (const DpNetwork *net)
       json_builder_set_member_name (b, derived_keys[i]);
       json_builder_add_string_value (b, derived_values[i]);
     }
+  if (dp_network_can_refuse (net))
+    {
+      json_builder_set_member_name (b, DP_META_REFUSE);
+      json_builder_add_string_value (b, DP_REFUSE_CLASS);
+    }
   if (net->metadata != NULL)
     {
       g_autoptr (GPtrArray) keys = g_ptr_array_new ();
@@ -182,12 +195,22 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
   g_autofree char *name = g_filename_display_name (path);
   /* refuse to write what dp_model_load would refuse to read */
   if (net->n_layers < 1 || net->sizes[0] != DP_INPUT_SIZE
-      || net->sizes[net->n_layers] != DP_N_CLASSES)
+      || !is_output_count (net->sizes[net->n_layers]))
     {
       g_autofree char *sizes = dp_network_describe_sizes (net);
       g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
                    "%s: cannot save a %s network: a digit model takes %d inputs and gives %d "
-                   "outputs", name, sizes, DP_INPUT_SIZE, DP_N_CLASSES);
+                   "outputs (the digits) or %d (and \"not a digit\")", name, sizes,
+                   DP_INPUT_SIZE, DP_N_CLASSES, DP_CLASS_NOT_A_DIGIT + 1);
+      return FALSE;
+    }
+  const char *temperature = dp_network_get_meta (net, DP_META_TEMPERATURE);
+  if (temperature != NULL && !dp_temperature_parse (temperature, NULL))
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "%s: cannot save: metadata \"%s\" is \"%s\", not a number from %g to %g",
+                   name, DP_META_TEMPERATURE, temperature, DP_TEMPERATURE_MIN,
+                   DP_TEMPERATURE_MAX);
       return FALSE;
     }
   if (net->n_params > DP_MODEL_MAX_PARAM_BYTES / sizeof (float))
@@ -533,9 +556,28 @@ dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
                      G_GINT64_FORMAT "] like its weight", l, bias->shape[0], w->shape[0]), NULL;
       sizes[l + 1] = (int) w->shape[0];
     }
-  if (sizes[n_layers] != DP_N_CLASSES)
-    return fail (error, name, "the last layer has %d outputs, expected %d digits", sizes[n_layers],
-                 DP_N_CLASSES), NULL;
+  /* 10 outputs, or 11 with the metadata saying how the eleventh refuses */
+  const char *refuse = g_hash_table_lookup (strings, DP_META_REFUSE);
+  if (!is_output_count (sizes[n_layers]))
+    return fail (error, name, "the last layer has %d outputs, expected %d (the digits) or %d "
+                 "(the digits and \"not a digit\")", sizes[n_layers], DP_N_CLASSES,
+                 DP_CLASS_NOT_A_DIGIT + 1), NULL;
+  if (refuse != NULL && strcmp (refuse, DP_REFUSE_CLASS) != 0)
+    return fail (error, name, "metadata \"%s\" is \"%s\"; this program knows \"%s\" (an "
+                 "eleventh output for \"not a digit\")", DP_META_REFUSE, refuse,
+                 DP_REFUSE_CLASS), NULL;
+  if (sizes[n_layers] == DP_CLASS_NOT_A_DIGIT + 1 && refuse == NULL)
+    return fail (error, name, "the last layer has %d outputs but no metadata \"%s\": \"%s\" "
+                 "says that the last is \"not a digit\"", sizes[n_layers], DP_META_REFUSE,
+                 DP_REFUSE_CLASS), NULL;
+  if (sizes[n_layers] == DP_N_CLASSES && refuse != NULL)
+    return fail (error, name, "metadata \"%s\" is \"%s\" but the last layer has %d outputs, "
+                 "no \"not a digit\" output", DP_META_REFUSE, refuse, DP_N_CLASSES), NULL;
+  const char *temperature = g_hash_table_lookup (strings, DP_META_TEMPERATURE);
+  if (temperature != NULL && !dp_temperature_parse (temperature, NULL))
+    return fail (error, name, "metadata \"%s\" is \"%s\", not a number from %g to %g (the "
+                 "calibration temperature)", DP_META_TEMPERATURE, temperature,
+                 DP_TEMPERATURE_MIN, DP_TEMPERATURE_MAX), NULL;
 
   /* activations "h,h,…,out": one per layer, the hidden ones alike, the last the loss's */
   g_auto (GStrv) acts = g_strsplit (activations, ",", -1);

@@ -18,6 +18,19 @@ G_BEGIN_DECLS
 #define DP_META_INPUT         "input"
 #define DP_META_RECIPE        "recipe"        /* the training command / preset */
 #define DP_META_TEST_ACCURACY "test_accuracy" /* "0.9931" */
+/* How the model says "not a digit": "class" = an eleventh output (DP_CLASS_NOT_A_DIGIT).
+ * dp_model_save writes it for an 11-output network (and never for a 10-output one); the loader
+ * needs it on an 11-output model and refuses it on a 10-output one. */
+#define DP_META_REFUSE        "refuse"
+#define DP_REFUSE_CLASS       "class"
+/* the calibration temperature T (logits / T before the softmax), "1.2345"; absent = 1. A value
+ * that is not a number from DP_TEMPERATURE_MIN to DP_TEMPERATURE_MAX makes the file unloadable */
+#define DP_META_TEMPERATURE   "temperature"
+/* the trainer's calibration figures on its hold-out: the expected calibration error (15 bins)
+ * with the fitted temperature, and before it (T = 1), "0.0123"; the hold-out's size */
+#define DP_META_CALIBRATION_ECE        "calibration_ece"
+#define DP_META_CALIBRATION_ECE_BEFORE "calibration_ece_before"
+#define DP_META_CALIBRATION_HOLDOUT    "calibration_holdout"
 
 /* The largest model file dp_model_load reads (256 MiB: 64 M parameters, far beyond any MLP for
  * 28×28 digits); a bigger file (or /dev/zero) is refused before it is read into memory. The
@@ -28,13 +41,13 @@ G_BEGIN_DECLS
 #define DP_MODEL_MAX_PARAM_BYTES (DP_MODEL_MAX_BYTES - ((gsize) 1 << 20))
 
 /* Atomic: writes a temporary file beside path, fsyncs, renames over path. Refuses a network that
- * dp_model_load would refuse: the wrong input or output size, a NaN weight, or a file over
- * DP_MODEL_MAX_BYTES. */
+ * dp_model_load would refuse: the wrong input or output size (10 or 11 outputs), a NaN weight,
+ * an invalid temperature, or a file over DP_MODEL_MAX_BYTES. */
 gboolean   dp_model_save       (const DpNetwork *net, const char *path, GError **error);
 GBytes    *dp_model_serialize  (const DpNetwork *net);
 
 /* Validates everything: header length within the file, JSON, dtype F32, shapes chaining
- * 784→…→10, offsets in bounds and not overlapping, finite values, metadata present.
+ * 784→…→10 (or 11 with metadata refuse = "class"), a valid temperature when present, offsets in bounds and not overlapping, finite values, metadata present.
  * name is used in messages (a path, or "built-in model"). */
 DpNetwork *dp_model_load       (const char *path, GError **error);
 DpNetwork *dp_model_load_bytes (GBytes *bytes, const char *name, GError **error);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/model-file.h"
 #include "engine/names-private.h"
 
 /* rows per GEMM when classifying many images: big enough for BLAS, small enough for the cache */
@@ -241,12 +242,13 @@ output_activation (DpLoss loss, float *Z, int B, int out)
     }
 }
 
-/* Forward of B rows through every layer; act[0] = X, act[l] (B, sizes[l]). With mask (per hidden
- * layer, (B, sizes[l])) and dropout > 0, inverted dropout follows each hidden activation: a kept
- * unit is scaled by 1/(1-p) now, so inference needs no rescaling. */
-static const float *
-forward_rows (const DpNetwork *net, float *const *act, const float *X, int B,
-              float *const *mask, float dropout, DpRng *rng)
+/* Forward of B rows through every layer up to the output layer's logits (no output activation);
+ * act[0] = X, act[l] (B, sizes[l]). With mask (per hidden layer, (B, sizes[l])) and dropout > 0,
+ * inverted dropout follows each hidden activation: a kept unit is scaled by 1/(1-p) now, so
+ * inference needs no rescaling. */
+static float *
+forward_logits (const DpNetwork *net, float *const *act, const float *X, int B,
+                float *const *mask, float dropout, DpRng *rng)
 {
   const float *in = X;
   int L = net->n_layers;
@@ -269,8 +271,17 @@ forward_rows (const DpNetwork *net, float *const *act, const float *X, int B,
         }
       in = act[l + 1];
     }
-  output_activation (net->loss, act[L], B, net->sizes[L]);
   return act[L];
+}
+
+/* forward_logits, then the output activation (training's outputs: no temperature) */
+static const float *
+forward_rows (const DpNetwork *net, float *const *act, const float *X, int B,
+              float *const *mask, float dropout, DpRng *rng)
+{
+  float *out = forward_logits (net, act, X, B, mask, dropout, rng);
+  output_activation (net->loss, out, B, net->sizes[net->n_layers]);
+  return out;
 }
 
 /* ---------- inference ---------- */
@@ -294,6 +305,15 @@ dp_argmax (const float *v, int n)
   return best;
 }
 
+/* z (n) /= temperature: calibration (temperature 1 leaves the values untouched, bit for bit) */
+static void
+apply_temperature (float *z, gsize n, float temperature)
+{
+  if (temperature != 1.0f)
+    for (gsize i = 0; i < n; i++)
+      z[i] /= temperature;
+}
+
 /* sigmoid outputs are normalised to sum to 1 for display; the argmax is unchanged */
 static void
 normalise_probs (DpLoss loss, float *p, int n)
@@ -306,6 +326,68 @@ normalise_probs (DpLoss loss, float *p, int n)
   if (s > 0.0f)
     for (int j = 0; j < n; j++)
       p[j] /= s;
+}
+
+void
+dp_network_logits_to_probs (DpLoss loss, float *z, int B, int n_out, float temperature)
+{
+  apply_temperature (z, (gsize) B * n_out, temperature);
+  output_activation (loss, z, B, n_out);
+  for (int r = 0; r < B; r++)
+    normalise_probs (loss, z + (gsize) r * n_out, n_out);
+}
+
+int
+dp_network_n_outputs (const DpNetwork *net)
+{
+  g_return_val_if_fail (net != NULL, 0);
+  return net->sizes[net->n_layers];
+}
+
+gboolean
+dp_network_can_refuse (const DpNetwork *net)
+{
+  return dp_network_n_outputs (net) == DP_CLASS_NOT_A_DIGIT + 1;
+}
+
+gboolean
+dp_temperature_parse (const char *text, float *out)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  char *end = NULL;
+  double t = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (t) || t < DP_TEMPERATURE_MIN
+      || t > DP_TEMPERATURE_MAX)
+    return FALSE;
+  if (out != NULL)
+    *out = (float) t;
+  return TRUE;
+}
+
+float
+dp_network_temperature (const DpNetwork *net)
+{
+  g_return_val_if_fail (net != NULL, 1.0f);
+  /* the loader refuses a model whose temperature does not parse; one set by hand since falls
+   * back to no scaling */
+  float t = 1.0f;
+  if (!dp_temperature_parse (dp_network_get_meta (net, DP_META_TEMPERATURE), &t))
+    return 1.0f;
+  return t;
+}
+
+void
+dp_network_recognise (const DpNetwork *net, const float *x, DpRecognition *out)
+{
+  g_return_if_fail (net != NULL && x != NULL && out != NULL);
+  int n_out = dp_network_n_outputs (net);
+  g_return_if_fail (n_out <= DP_MAX_CLASSES);
+  memset (out, 0, sizeof *out);
+  out->n_outputs = n_out;
+  out->answer = dp_network_predict (net, x, out->probs);
+  out->closest_digit = dp_argmax (out->probs, MIN (n_out, DP_N_CLASSES));
+  out->confidence = out->probs[out->answer];
 }
 
 int
@@ -343,6 +425,7 @@ dp_network_predict (const DpNetwork *net, const float *x, float *probs)
     }
   int n_out = net->sizes[L];
   float *res = (float *) in;
+  apply_temperature (res, n_out, dp_network_temperature (net));
   output_activation (net->loss, res, 1, n_out);
   int cls = dp_argmax (res, n_out);
   if (probs)
@@ -358,17 +441,28 @@ dp_network_predict (const DpNetwork *net, const float *x, float *probs)
 void
 dp_network_classify (const DpNetwork *net, const float *X, int n, guint8 *pred, float *probs)
 {
+  dp_network_classify_logits (net, X, n, pred, probs, NULL);
+}
+
+void
+dp_network_classify_logits (const DpNetwork *net, const float *X, int n, guint8 *pred,
+                            float *probs, float *logits)
+{
   g_return_if_fail (net != NULL && (X != NULL || n == 0));
   int L = net->n_layers;
   int n_out = net->sizes[L];
   float *act[DP_MAX_LAYERS + 1] = { NULL };
   for (int l = 1; l <= L; l++)
     act[l] = g_new (float, (gsize) CLASSIFY_CHUNK * net->sizes[l]); /* (chunk, sizes[l]) */
+  float temperature = dp_network_temperature (net);
   for (int r0 = 0; r0 < n; r0 += CLASSIFY_CHUNK)
     {
       int B = MIN (CLASSIFY_CHUNK, n - r0);
-      const float *out = forward_rows (net, act, X + (gsize) r0 * net->sizes[0], B, NULL, 0.0f,
-                                      NULL);
+      float *out = forward_logits (net, act, X + (gsize) r0 * net->sizes[0], B, NULL, 0.0f, NULL);
+      if (logits)
+        memcpy (logits + (gsize) r0 * n_out, out, (gsize) B * n_out * sizeof (float));
+      apply_temperature (out, (gsize) B * n_out, temperature);
+      output_activation (net->loss, out, B, n_out);
       for (int r = 0; r < B; r++)
         {
           const float *o = out + (gsize) r * n_out;

@@ -87,18 +87,34 @@ typedef struct
   float confidence;              /* probs[answer] */
 } DpRecognition;
 
+/* the temperatures a model may carry (metadata DP_META_TEMPERATURE): anything else is refused
+ * when loading */
+#define DP_TEMPERATURE_MIN 0.01
+#define DP_TEMPERATURE_MAX 100.0
+
 /* the network's output count: 10, or 11 with a "not a digit" output */
 int         dp_network_n_outputs  (const DpNetwork *net);
 gboolean    dp_network_can_refuse (const DpNetwork *net);
-/* the calibration temperature (metadata "temperature"; 1 when absent) */
+/* the calibration temperature (metadata "temperature"; 1 when absent or not a valid one) */
 float       dp_network_temperature (const DpNetwork *net);
+/* TRUE when text is a whole number from DP_TEMPERATURE_MIN to DP_TEMPERATURE_MAX; *out (may be
+ * NULL) = it */
+gboolean    dp_temperature_parse  (const char *text, float *out);
 /* x (784) → out: the answer, calibrated probabilities and the closest digit */
 void        dp_network_recognise  (const DpNetwork *net, const float *x, DpRecognition *out);
 
 /* Classify n images at once, in batches through GEMM. X (n, 784); pred (n) may be NULL;
- * probs (n, 10) may be NULL. */
+ * probs (n, n_outputs) may be NULL; they are calibrated like dp_network_recognise's. */
 void        dp_network_classify   (const DpNetwork *net, const float *X, int n, guint8 *pred,
                                    float *probs);
+/* the same, and logits (n, n_outputs) (may be NULL): the output layer's values before the
+ * temperature and the output activation (what calibration fits the temperature on) */
+void        dp_network_classify_logits (const DpNetwork *net, const float *X, int n,
+                                        guint8 *pred, float *probs, float *logits);
+/* z (B, n_out) logits → in place the probabilities the front ends show: z / temperature, then the
+ * loss's output activation (softmax, or sigmoids normalised to sum to 1) */
+void        dp_network_logits_to_probs (DpLoss loss, float *z, int B, int n_out,
+                                        float temperature);
 
 /* A name table: entry i is enum value i; id is the name in files, the CLI and model metadata, title
  * the one shown to people (the app's dropdowns are built from these). */

@@ -21,6 +21,7 @@
 
 #include "engine/augment.h"
 #include "engine/blas-threads.h"
+#include "engine/calibrate.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
 #include "engine/names-private.h"
@@ -139,6 +140,40 @@ static const DpName schedule_names[] = {
   { "step", "Step decay" },
   { "cosine", "Cosine decay" },
 };
+static const DpName train_set_names[] = {
+  { "mnist", "MNIST" },
+  { "mix", "MNIST + fonts + not a digit" },
+};
+
+const DpName *
+dp_train_set_names (guint *n_out)
+{
+  if (n_out != NULL)
+    *n_out = G_N_ELEMENTS (train_set_names);
+  return train_set_names;
+}
+
+const char *
+dp_train_set_to_string (DpTrainSet s)
+{
+  return (unsigned) s < G_N_ELEMENTS (train_set_names) ? train_set_names[s].id : "unknown";
+}
+
+gboolean
+dp_train_set_from_string (const char *s, DpTrainSet *out)
+{
+  int i;
+  if (!dp_names_lookup (train_set_names, G_N_ELEMENTS (train_set_names), s, &i))
+    return FALSE;
+  *out = (DpTrainSet) i;
+  return TRUE;
+}
+
+int
+dp_train_config_n_outputs (const DpTrainConfig *config)
+{
+  return config->data == DP_TRAIN_SET_MIX ? DP_CLASS_NOT_A_DIGIT + 1 : DP_N_CLASSES;
+}
 
 const DpName *
 dp_optimizer_names (guint *n_out)
@@ -204,6 +239,7 @@ static const char *const field_names[] = {
   [DP_TRAIN_FIELD_EPOCHS] = "epochs",   [DP_TRAIN_FIELD_L2] = "l2",
   [DP_TRAIN_FIELD_DROPOUT] = "dropout", [DP_TRAIN_FIELD_AUGMENT] = "augment",
   [DP_TRAIN_FIELD_LIMIT] = "limit",     [DP_TRAIN_FIELD_THREADS] = "threads",
+  [DP_TRAIN_FIELD_DATA] = "data",       [DP_TRAIN_FIELD_HOLDOUT] = "holdout",
 };
 
 const char *
@@ -242,7 +278,7 @@ check_sizes (const DpTrainConfig *c, DpTrainField *field, GError **error)
   int prev = DP_INPUT_SIZE;
   for (int i = 0; i <= c->n_hidden; i++)
     {
-      int w = i < c->n_hidden ? c->hidden[i] : DP_N_CLASSES;
+      int w = i < c->n_hidden ? c->hidden[i] : dp_train_config_n_outputs (c);
       n_params += (guint64) w * prev + w;
       units += w;
       prev = w;
@@ -358,6 +394,14 @@ dp_train_config_check (const DpTrainConfig *c, DpTrainField *field, GError **err
   if (c->threads < 0 || c->threads > 256)
     return invalid (error, field, DP_TRAIN_FIELD_THREADS,
                     "%d is not from 0 (all cores) to 256", c->threads);
+  if ((unsigned) c->data > DP_TRAIN_SET_MIX)
+    return invalid (error, field, DP_TRAIN_FIELD_DATA, "unknown training data %d", c->data);
+  if (c->holdout < 0)
+    return invalid (error, field, DP_TRAIN_FIELD_HOLDOUT, "%d is negative", c->holdout);
+  if (c->limit > 0 && c->holdout >= c->limit)
+    return invalid (error, field, DP_TRAIN_FIELD_HOLDOUT,
+                    "%d held out of the first %d images leaves none to train on", c->holdout,
+                    c->limit);
   return check_sizes (c, field, error);
 }
 
@@ -370,7 +414,7 @@ dp_train_config_describe (const DpTrainConfig *c)
   g_string_append_printf (s, "%d", DP_INPUT_SIZE);
   for (int i = 0; i < c->n_hidden; i++)
     g_string_append_printf (s, "-%d", c->hidden[i]);
-  g_string_append_printf (s, "-%d %s, %s, init %s, ", DP_N_CLASSES,
+  g_string_append_printf (s, "-%d %s, %s, init %s, ", dp_train_config_n_outputs (c),
                           dp_activation_to_string (c->activation), dp_loss_to_string (c->loss),
                           dp_init_to_string (c->init));
   char num[G_ASCII_DTOSTR_BUF_SIZE];
@@ -398,6 +442,12 @@ dp_train_config_describe (const DpTrainConfig *c)
     g_string_append (s, ", augmented (affine + elastic)");
   if (c->limit > 0)
     g_string_append_printf (s, ", first %d images", c->limit);
+  /* MNIST alone, the data every recipe had before there was a choice, goes unsaid */
+  if (c->data == DP_TRAIN_SET_MIX)
+    g_string_append_printf (s, ", data %s (%s)", dp_train_set_to_string (c->data),
+                            train_set_names[c->data].title);
+  if (c->holdout > 0)
+    g_string_append_printf (s, ", %d held out for calibration", c->holdout);
   g_string_append_printf (s, ", seed %" G_GUINT64_FORMAT, c->seed);
   return g_string_free (s, FALSE);
 }
@@ -409,6 +459,9 @@ typedef struct
   const DpTrainConfig *config;
   const DpDataset *train, *test;
   int n_train;
+  const guint32 *rows;  /* (n_train) the rows of train trained on; NULL: 0 … n_train-1 */
+  float *chunk_X;       /* L-BFGS with rows: (LBFGS_CHUNK, 784) a chunk gathered from them */
+  guint8 *chunk_y;      /* (LBFGS_CHUNK) */
   const DpTrainCallbacks *cb;
   GCancellable *cancellable;
   DpNetwork *net;
@@ -579,7 +632,7 @@ train_minibatch (Run *run, GError **error)
   guint draws = n_augs ? dp_augmenter_draws_per_image (augs[0]) : 0;
   Gather gather[MAX_GATHER_THREADS];
   for (int i = 0; i < N; i++)
-    order[i] = i;
+    order[i] = run->rows ? run->rows[i] : (guint32) i;
 
   const int K = net->sizes[net->n_layers];
   double samples = 0;
@@ -669,6 +722,20 @@ lbfgs_evaluate (void *instance, const lbfgsfloatval_t *x, lbfgsfloatval_t *g, co
       int nb = MIN (LBFGS_CHUNK, N - r0);
       const float *X = run->train->images + (gsize) r0 * DP_INPUT_SIZE;
       const guint8 *y = run->train->labels + r0;
+      if (run->rows != NULL)
+        {
+          /* the training rows are not contiguous when some are held out: gather the chunk */
+          for (int r = 0; r < nb; r++)
+            {
+              guint32 k = run->rows[r0 + r];
+              memcpy (run->chunk_X + (gsize) r * DP_INPUT_SIZE,
+                      run->train->images + (gsize) k * DP_INPUT_SIZE,
+                      DP_INPUT_SIZE * sizeof (float));
+              run->chunk_y[r] = run->train->labels[k];
+            }
+          X = run->chunk_X;
+          y = run->chunk_y;
+        }
       const float *out = dp_network_forward (net, run->ws, X, nb, 0.0f, NULL);
       loss += dp_network_loss (net, run->ws, y, nb);
       correct += count_correct (out, y, nb, K);
@@ -712,6 +779,15 @@ train_lbfgs (Run *run, GError **error)
   DpNetwork *net = run->net;
   int n = (int) net->n_params;
   run->ws = dp_workspace_new (net, MIN (LBFGS_CHUNK, run->n_train), FALSE);
+  g_autofree float *chunk_X = NULL;
+  g_autofree guint8 *chunk_y = NULL;
+  if (run->rows != NULL)
+    {
+      chunk_X = g_new (float, (gsize) MIN (LBFGS_CHUNK, run->n_train) * DP_INPUT_SIZE);
+      chunk_y = g_new (guint8, MIN (LBFGS_CHUNK, run->n_train));
+      run->chunk_X = chunk_X;
+      run->chunk_y = chunk_y;
+    }
   lbfgsfloatval_t *x = lbfgs_malloc (n);
   if (x == NULL)
     {
@@ -771,6 +847,77 @@ n_cores (void)
   return MAX (1, (int) g_get_num_processors ());
 }
 
+/* Splits the first pool images into holdout of them, a random choice drawn from seed, and the
+ * rest: *held (holdout) and *rows (pool − holdout), each in increasing order. */
+static void
+choose_holdout (int pool, int holdout, guint64 seed, guint32 **held, guint32 **rows)
+{
+  g_autofree guint32 *idx = g_new (guint32, pool); /* (pool) */
+  g_autofree gboolean *out = g_new0 (gboolean, pool); /* (pool) */
+  for (int i = 0; i < pool; i++)
+    idx[i] = i;
+  DpRng rng;
+  dp_rng_init (&rng, seed ^ 0x484f4c444f5554ULL); /* "HOLDOUT": a stream of its own */
+  /* the first holdout steps of a Fisher–Yates shuffle: a uniform choice */
+  for (int i = 0; i < holdout; i++)
+    {
+      guint32 j = i + dp_rng_below (&rng, pool - i);
+      guint32 t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+      out[idx[i]] = TRUE;
+    }
+  *held = g_new (guint32, MAX (holdout, 1));
+  *rows = g_new (guint32, MAX (pool - holdout, 1));
+  int nh = 0, nr = 0;
+  for (int i = 0; i < pool; i++)
+    {
+      if (out[i])
+        (*held)[nh++] = i;
+      else
+        (*rows)[nr++] = i;
+    }
+}
+
+static void
+set_meta_number (DpNetwork *net, const char *key, const char *format, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  dp_network_set_meta (net, key, g_ascii_formatd (buf, sizeof buf, format, value));
+}
+
+/* Temperature scaling on the held-out rows of data: fits T and stores it and the calibration
+ * error before and after in net's metadata. */
+static void
+calibrate (DpNetwork *net, const DpDataset *data, const guint32 *held, int n)
+{
+  int K = dp_network_n_outputs (net);
+  g_autofree float *X = g_new (float, (gsize) n * DP_INPUT_SIZE); /* (n, 784) */
+  g_autofree guint8 *y = g_new (guint8, n);                       /* (n) */
+  g_autofree float *logits = g_new (float, (gsize) n * K);         /* (n, K) */
+  for (int i = 0; i < n; i++)
+    {
+      memcpy (X + (gsize) i * DP_INPUT_SIZE, data->images + (gsize) held[i] * DP_INPUT_SIZE,
+              DP_INPUT_SIZE * sizeof (float));
+      y[i] = data->labels[held[i]];
+    }
+  /* the network has no temperature yet: these are the raw logits */
+  dp_network_set_meta (net, DP_META_TEMPERATURE, NULL);
+  dp_network_classify_logits (net, X, n, NULL, NULL, logits);
+  double t = dp_calibration_fit_temperature (logits, K, y, n, net->loss);
+  /* stored as written, so that the model answers with exactly the T its figures were taken at */
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (text, sizeof text, "%.4f", t);
+  float stored = 1.0f;
+  dp_temperature_parse (text, &stored);
+  double before = dp_calibration_ece_logits (logits, K, y, n, net->loss, 1.0);
+  double after = dp_calibration_ece_logits (logits, K, y, n, net->loss, stored);
+  dp_network_set_meta (net, DP_META_TEMPERATURE, text);
+  set_meta_number (net, DP_META_CALIBRATION_ECE_BEFORE, "%.4f", before);
+  set_meta_number (net, DP_META_CALIBRATION_ECE, "%.4f", after);
+  set_meta_number (net, DP_META_CALIBRATION_HOLDOUT, "%.0f", n);
+}
+
 DpNetwork *
 dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDataset *test,
               const DpTrainCallbacks *callbacks, GCancellable *cancellable, GError **error)
@@ -788,7 +935,31 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
   sizes[0] = DP_INPUT_SIZE;
   for (int i = 0; i < config->n_hidden; i++)
     sizes[i + 1] = config->hidden[i];
-  sizes[config->n_hidden + 1] = DP_N_CLASSES;
+  int n_outputs = dp_train_config_n_outputs (config);
+  sizes[config->n_hidden + 1] = n_outputs;
+  int pool = config->limit > 0 ? MIN (config->limit, train->n) : train->n;
+  for (int i = 0; i < pool; i++)
+    if (train->labels[i] >= n_outputs)
+      {
+        if (train->labels[i] == DP_CLASS_NOT_A_DIGIT)
+          g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "Training image %d is labelled \"not "
+                       "a digit\": only a run on data '%s' trains that output", i + 1,
+                       dp_train_set_to_string (DP_TRAIN_SET_MIX));
+        else
+          g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "Training image %d has label %d; a "
+                       "%d-output model takes labels 0 to %d", i + 1, train->labels[i],
+                       n_outputs, n_outputs - 1);
+        return NULL;
+      }
+  if (config->holdout >= pool)
+    {
+      invalid (error, NULL, DP_TRAIN_FIELD_HOLDOUT, "%d held out of %d training images leaves "
+               "none to train on", config->holdout, pool);
+      return NULL;
+    }
+  g_autofree guint32 *held = NULL, *rows = NULL;
+  if (config->holdout > 0)
+    choose_holdout (pool, config->holdout, config->seed, &held, &rows);
   g_autoptr (DpNetwork) net = dp_network_new (sizes, config->n_hidden + 1, config->activation,
                                               config->loss);
   DpRng init_rng;
@@ -809,7 +980,8 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
   run.config = config;
   run.train = train;
   run.test = test;
-  run.n_train = config->limit > 0 ? MIN (config->limit, train->n) : train->n;
+  run.n_train = pool - config->holdout;
+  run.rows = rows;
   run.cb = callbacks;
   run.cancellable = cancellable;
   run.net = net;
@@ -832,6 +1004,8 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
 
   g_autofree char *recipe = dp_train_config_describe (config);
   dp_network_set_meta (net, DP_META_RECIPE, recipe);
+  if (config->holdout > 0)
+    calibrate (net, train, held, config->holdout);
   /* the last epoch's report already measured these weights (with an epoch callback) */
   double acc = run.test_acc_current ? run.test_acc : test_accuracy (net, test);
   if (acc >= 0.0)

@@ -104,6 +104,8 @@ typedef enum
   DP_TRAIN_FIELD_AUGMENT,
   DP_TRAIN_FIELD_LIMIT,
   DP_TRAIN_FIELD_THREADS,
+  DP_TRAIN_FIELD_DATA,
+  DP_TRAIN_FIELD_HOLDOUT,
 } DpTrainField;
 
 /* "hidden", "lr", …: the name the messages quote ("" for NONE) */
@@ -155,11 +157,21 @@ typedef struct
   gpointer user_data;
 } DpTrainCallbacks;
 
+/* the outputs a run with this config trains: 10, or 11 (DP_TRAIN_SET_MIX) */
+int       dp_train_config_n_outputs  (const DpTrainConfig *config);
+
 /* Trains a new network from config on train (test may be NULL). Returns it with metadata recipe
  * and test_accuracy set, or NULL with error: G_IO_ERROR_CANCELLED when cancellable was
  * cancelled (checked at least every batch), DP_ERROR_INVALID for a bad config. */
 DpNetwork *dp_train_run (const DpTrainConfig *config, const DpDataset *train,
                          const DpDataset *test, const DpTrainCallbacks *callbacks,
                          GCancellable *cancellable, GError **error);
+/* The labels must be below the run's output count (a "not a digit" label, 10, needs
+ * DP_TRAIN_SET_MIX), else DP_ERROR_INVALID naming the image. With config->holdout > 0, that many
+ * of the first config->limit (or all) images, a random choice drawn from config->seed, are kept
+ * out of training; after training the temperature that minimises their negative log-likelihood is
+ * stored in metadata DP_META_TEMPERATURE, with their expected calibration error before and after
+ * it (DP_META_CALIBRATION_ECE_BEFORE, DP_META_CALIBRATION_ECE) and their count
+ * (DP_META_CALIBRATION_HOLDOUT). */
 
 G_END_DECLS

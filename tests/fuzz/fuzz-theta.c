@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   for (gsize i = 0; i < net->n_params; i++)
     if (!isfinite (net->params[i]))
       abort ();
-  float x[784] = { 0 }, probs[10];
+  float x[784] = { 0 }, probs[DP_MAX_CLASSES];
   x[300] = 1.f;
   int digit = dp_network_predict (net, x, probs);
   if (digit < 0 || digit > 9)
