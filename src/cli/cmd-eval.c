@@ -1,26 +1,60 @@
 /* cmd-eval.c: `digitpad-cli eval MODEL --data DIR`: the model's accuracy on the MNIST test set,
  * its per-class precision, recall and F1, and the confusion matrix (dp_metrics_format, the same
- * report the app's confusion view is computed from). With --strokes FILE, the same report on
- * the labelled records of a strokes file, each through the pad's path (dp_preprocess_strokes). */
+ * report the app's confusion view is computed from); then one line each, for programs: the share
+ * of test digits refused (a model that can say "not a digit"), of the drawings in a negatives
+ * strokes file refused (--negatives), and the calibration error of the confidences. With
+ * --strokes FILE, the same report on the labelled records of a strokes file, each through the
+ * pad's path (dp_preprocess_strokes). */
 #include "cli.h"
 
 #include <stdio.h>
 
 #define COMMAND "eval"
 
+/* The report on ds (what: "the MNIST test set", …): the model, counts (may be NULL), the
+ * metrics, the refusals and the calibration error */
+static void
+print_report (const DpNetwork *net, const char *model_path, const char *what,
+              const char *counts, const DpDataset *ds)
+{
+  DpMetrics metrics;
+  dp_metrics_evaluate (&metrics, net, ds, NULL);
+  g_autofree char *report = dp_metrics_format (&metrics);
+  g_autofree char *sizes = dp_network_describe_sizes (net);
+  printf ("model: %s (%s %s, %s) on %s\n", model_path, sizes,
+          dp_activation_to_string (net->activation), dp_loss_to_string (net->loss), what);
+  if (counts != NULL)
+    printf ("%s\n", counts);
+  fputs (report, stdout);
+  if (report[0] != '\0' && !g_str_has_suffix (report, "\n"))
+    putchar ('\n');
+  if (dp_network_can_refuse (net))
+    {
+      guint n_digits = 0;
+      for (int i = 0; i < ds->n; i++)
+        n_digits += ds->labels[i] < DP_N_CLASSES;
+      guint refused = dp_metrics_digits_refused (&metrics);
+      printf ("digits refused: %.2f %% (%u of %u)\n",
+              n_digits ? 100.0 * refused / n_digits : 0.0, refused, n_digits);
+      printf ("accuracy, a refusal counted as wrong: %.2f %%\n", 100.0 * metrics.accuracy);
+    }
+  printf ("calibration error (ECE, %d bins): %.4f\n", DP_ECE_BINS, metrics.ece);
+}
+
 /* What eval --strokes read: the counts beside the data set */
 typedef struct
 {
   guint records;    /* lines that held a record, good or bad */
   guint unlabelled; /* no label: skipped */
-  guint refusals;   /* labelled "not a digit", which a 10-output model cannot answer: skipped */
+  guint refusals;   /* labelled "not a digit", skipped when the model cannot answer that */
   guint bad;        /* bad lines and records that could not be preprocessed: skipped */
 } StrokesCounts;
 
 /* The labelled records of a strokes file as a data set: their 28×28 images (the pad's
- * preprocessing) and labels. NULL when the file cannot be read. */
+ * preprocessing) and labels ("not a digit" only for a model that can answer it). NULL when the
+ * file cannot be read. */
 static DpDataset *
-strokes_dataset (const char *path, StrokesCounts *counts)
+strokes_dataset (const char *path, gboolean can_refuse, StrokesCounts *counts)
 {
   guint n_bad_lines;
   g_autoptr (GPtrArray) records = dp_cli_load_strokes (path, &n_bad_lines);
@@ -35,7 +69,7 @@ strokes_dataset (const char *path, StrokesCounts *counts)
       const DpStrokesRecord *record = records->pdata[i];
       if (record->label == DP_LABEL_UNKNOWN)
         counts->unlabelled++;
-      else if (record->label == DP_CLASS_NOT_A_DIGIT)
+      else if (record->label == DP_CLASS_NOT_A_DIGIT && !can_refuse)
         counts->refusals++;
       else if (!dp_cli_preprocess_record (path, record, ds->images + (gsize) ds->n * DP_INPUT_SIZE))
         counts->bad++;
@@ -50,30 +84,24 @@ static int
 eval_strokes_file (const DpNetwork *net, const char *model_path, const char *path)
 {
   StrokesCounts counts;
-  g_autoptr (DpDataset) ds = strokes_dataset (path, &counts);
+  g_autoptr (DpDataset) ds = strokes_dataset (path, dp_network_can_refuse (net), &counts);
   if (ds == NULL)
     return DP_CLI_EXIT_FAILED;
   g_autofree char *name = g_filename_display_name (path);
   if (ds->n == 0)
     {
       dp_cli_error ("%s: nothing to evaluate: none of its %u records is a readable drawing "
-                    "labelled with a digit", name, counts.records);
+                    "with a label this model can answer", name, counts.records);
       return DP_CLI_EXIT_FAILED;
     }
-  DpMetrics metrics;
-  dp_metrics_evaluate (&metrics, net, ds, NULL);
-  g_autofree char *report = dp_metrics_format (&metrics);
-  g_autofree char *sizes = dp_network_describe_sizes (net);
-  printf ("model: %s (%s %s, %s) on the strokes file %s\n", model_path, sizes,
-          dp_activation_to_string (net->activation), dp_loss_to_string (net->loss), name);
-  printf ("records: %u, evaluated: %d, skipped: %u unlabelled, %u bad", counts.records, ds->n,
-          counts.unlabelled, counts.bad);
+  g_autofree char *what = g_strdup_printf ("the strokes file %s", name);
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_string_printf (line, "records: %u, evaluated: %d, skipped: %u unlabelled, %u bad",
+                   counts.records, ds->n, counts.unlabelled, counts.bad);
   if (counts.refusals > 0)
-    printf (", %u labelled \"not a digit\" (this model has no such answer)", counts.refusals);
-  putchar ('\n');
-  fputs (report, stdout);
-  if (report[0] != '\0' && !g_str_has_suffix (report, "\n"))
-    putchar ('\n');
+    g_string_append_printf (line, ", %u labelled \"not a digit\" (this model has no such answer)",
+                            counts.refusals);
+  print_report (net, model_path, what, line->str, ds);
   return counts.bad > 0 ? DP_CLI_EXIT_FAILED : DP_CLI_EXIT_OK;
 }
 
@@ -140,15 +168,7 @@ dp_cli_eval (int argc, char **argv)
       ds = head;
     }
 
-  DpMetrics metrics;
-  dp_metrics_evaluate (&metrics, net, ds, NULL);
-  g_autofree char *report = dp_metrics_format (&metrics);
-  g_autofree char *sizes = dp_network_describe_sizes (net);
-  printf ("model: %s (%s %s, %s) on the MNIST %s set\n", model_path, sizes,
-          dp_activation_to_string (net->activation), dp_loss_to_string (net->loss),
-          on_train ? "training" : "test");
-  fputs (report, stdout);
-  if (report[0] != '\0' && !g_str_has_suffix (report, "\n"))
-    putchar ('\n');
+  print_report (net, model_path, on_train ? "the MNIST training set" : "the MNIST test set",
+                NULL, ds);
   return DP_CLI_EXIT_OK;
 }

@@ -12,25 +12,29 @@
 
 #define COMMAND "predict"
 
+/* "FILE: 7 (93.20 %)" or "FILE: not a digit (87.00 %), closest digit 4 (9.12 %)", then every
+ * output's probability on a line of its own */
 static void
-print_text (const char *file, int digit, const float *probs)
+print_text (const char *label, const DpRecognition *r)
 {
-  /* file: the image file, or the name of a strokes record (dp_cli_record_name) */
-  printf ("%s: %d (%.2f %%)\n ", file, digit, 100.0 * probs[digit]);
+  if (r->answer == DP_CLASS_NOT_A_DIGIT)
+    printf ("%s: not a digit (%.2f %%), closest digit %d (%.2f %%)\n ", label,
+            100.0 * r->confidence, r->closest_digit, 100.0 * r->probs[r->closest_digit]);
+  else
+    printf ("%s: %d (%.2f %%)\n ", label, r->answer, 100.0 * r->confidence);
   for (int k = 0; k < DP_N_CLASSES; k++)
-    printf (" %d: %.4f", k, probs[k]);
+    printf (" %d: %.4f", k, r->probs[k]);
+  if (r->n_outputs > DP_N_CLASSES)
+    printf (" not a digit: %.4f", r->probs[DP_CLASS_NOT_A_DIGIT]);
   putchar ('\n');
 }
 
-/* record: NULL for an image file, else the record of the strokes file it came from */
 static void
-print_json (const char *file, const DpStrokesRecord *record, int digit, const float *probs)
+print_json (const char *name, const DpStrokesRecord *record, const DpRecognition *r)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "file");
-  /* JSON strings are UTF-8; a file name that is not shows as GLib displays it */
-  g_autofree char *name = g_filename_display_name (file);
   json_builder_add_string_value (builder, name);
   if (record != NULL)
     {
@@ -42,14 +46,25 @@ print_json (const char *file, const DpStrokesRecord *record, int digit, const fl
       else
         json_builder_add_null_value (builder);
     }
+  gboolean can_refuse = r->n_outputs > DP_N_CLASSES;
   json_builder_set_member_name (builder, "digit");
-  json_builder_add_int_value (builder, digit);
+  if (r->answer == DP_CLASS_NOT_A_DIGIT)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_int_value (builder, r->answer);
   json_builder_set_member_name (builder, "confidence");
-  json_builder_add_double_value (builder, probs[digit]);
+  json_builder_add_double_value (builder, r->confidence);
+  if (can_refuse)
+    {
+      json_builder_set_member_name (builder, "not_a_digit");
+      json_builder_add_double_value (builder, r->probs[DP_CLASS_NOT_A_DIGIT]);
+      json_builder_set_member_name (builder, "closest_digit");
+      json_builder_add_int_value (builder, r->closest_digit);
+    }
   json_builder_set_member_name (builder, "probabilities");
   json_builder_begin_array (builder);
-  for (int k = 0; k < DP_N_CLASSES; k++)
-    json_builder_add_double_value (builder, probs[k]);
+  for (int k = 0; k < r->n_outputs; k++)
+    json_builder_add_double_value (builder, r->probs[k]);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
@@ -60,20 +75,25 @@ print_json (const char *file, const DpStrokesRecord *record, int digit, const fl
   puts (text);
 }
 
-/* The one printer of a result, for an image file (record NULL) or a strokes record of file */
-static void
-print_result (const char *file, const DpStrokesRecord *record, gboolean json, int digit,
-              const float *probs)
+void
+dp_cli_print_result (const char *file, const DpStrokesRecord *record, const DpRecognition *r,
+                     gboolean json)
 {
+  /* JSON strings are UTF-8; a file name that is not shows as GLib displays it */
+  g_autofree char *name = g_filename_display_name (file);
   if (json)
-    print_json (file, record, digit, probs);
-  else if (record != NULL)
     {
-      g_autofree char *name = dp_cli_record_name (file, record);
-      print_text (name, digit, probs);
+      print_json (name, record, r);
+      return;
     }
+  g_autofree char *label = NULL;
+  if (record == NULL)
+    label = g_strdup (file);
+  else if (record->id != NULL)
+    label = g_strdup_printf ("%s:%u [%s]", name, record->line, record->id);
   else
-    print_text (file, digit, probs);
+    label = g_strdup_printf ("%s:%u", name, record->line);
+  print_text (label, r);
 }
 
 /* Every record of a strokes file; FALSE if the file, a line or a record failed */
@@ -88,15 +108,15 @@ predict_strokes_file (const DpNetwork *net, const char *path, gboolean json)
   for (guint i = 0; i < records->len; i++)
     {
       const DpStrokesRecord *record = records->pdata[i];
-      float x[DP_INPUT_SIZE];       /* (784) */
-      float probs[DP_N_CLASSES];    /* (10) */
+      float x[DP_INPUT_SIZE]; /* (784) */
       if (!dp_cli_preprocess_record (path, record, x))
         {
           ok = FALSE;
           continue;
         }
-      int digit = dp_network_predict (net, x, probs);
-      print_result (path, record, json, digit, probs);
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      dp_cli_print_result (path, record, &r, json);
     }
   return ok;
 }
@@ -109,8 +129,9 @@ dp_cli_predict (int argc, char **argv)
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-      "One JSON object per image and line: file, digit, confidence, probabilities (+ line, id)",
-      NULL },
+      "One JSON object per image and line: file, digit, confidence, probabilities (and with a "
+      "model that can refuse: digit null for \"not a digit\", not_a_digit, closest_digit; for a "
+      "strokes record: line, id)", NULL },
     { "strokes", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &strokes,
       "Recognise each drawing of a strokes file (ndjson), as the pad does", "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
@@ -120,7 +141,8 @@ dp_cli_predict (int argc, char **argv)
       COMMAND, "MODEL IMAGE… | MODEL --strokes FILE",
       "Recognise the digit in each image (PNG, JPEG, … dark ink on a light background or the\n"
       "reverse), preprocessed as the app does, or in each drawing of a strokes file: print the\n"
-      "digit and its ten probabilities. An image or a record that cannot be read is reported\n"
+      "digit and its ten probabilities; a model with a \"not a digit\" output may answer that\n"
+      "instead, with the closest digit. An image or a record that cannot be read is reported\n"
       "on stderr (a record by FILE:LINE), the others still print, and the exit status is 1.",
       entries);
 
@@ -142,7 +164,6 @@ dp_cli_predict (int argc, char **argv)
       const char *file = rest[i];
       g_autoptr (GError) error = NULL;
       float x[DP_INPUT_SIZE];       /* (784) */
-      float probs[DP_MAX_CLASSES];  /* (n_outputs) */
       if (!dp_preprocess_image (file, x, &error))
         {
           /* stdout and stderr may be the same terminal: keep the lines in order */
@@ -151,8 +172,9 @@ dp_cli_predict (int argc, char **argv)
           status = DP_CLI_EXIT_FAILED;
           continue;
         }
-      int digit = dp_network_predict (net, x, probs);
-      print_result (file, NULL, json, digit, probs);
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      dp_cli_print_result (file, NULL, &r, json);
     }
   for (int i = 0; strokes != NULL && strokes[i] != NULL; i++)
     if (!predict_strokes_file (net, strokes[i], json))

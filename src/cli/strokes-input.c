@@ -31,15 +31,6 @@ dp_cli_load_strokes (const char *path, guint *n_bad)
   return records;
 }
 
-char *
-dp_cli_record_name (const char *path, const DpStrokesRecord *record)
-{
-  if (record->id != NULL)
-    return g_strdup (record->id);
-  g_autofree char *name = g_filename_display_name (path);
-  return g_strdup_printf ("%s:%u", name, record->line);
-}
-
 gboolean
 dp_cli_preprocess_record (const char *path, const DpStrokesRecord *record, float *x)
 {

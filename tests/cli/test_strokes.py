@@ -14,12 +14,14 @@ import glob
 import json
 import os
 import re
+import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # the CLI, its scratch folder, and how a run is made and shown: as test_cli.py has them
 import test_cli  # noqa: E402
+import test_refuse  # noqa: E402  (its hand-written 11-output model; its cases are not ours)
 from test_cli import SOURCE_DIR, TMP, cli, expect_status, show  # noqa: E402
 
 MODEL = os.path.join(SOURCE_DIR, "weights", "digitpad-default.safetensors")
@@ -60,7 +62,7 @@ FIRST_CASE = len(test_cli.CASES)  # test_cli's own cases come before; ours are t
 case = test_cli.case
 
 
-@case("predict --strokes: one answer a record, named by its id or FILE:LINE")
+@case("predict --strokes: one answer a record, named FILE:LINE [ID]")
 def _():
     fx = fixtures()[:6]
     lines = [record(s, id="%d-%s" % (d, style)) if i % 2 else record(s, canvas=[280, 280])
@@ -71,7 +73,7 @@ def _():
     heads = [l for l in p.out.splitlines() if not l.startswith(" ")]
     assert len(heads) == len(fx), show(p)
     for i, (d, style, _s) in enumerate(fx):
-        name = "%d-%s" % (d, style) if i % 2 else "%s:%d" % (path, i + 1)
+        name = "%s:%d" % (path, i + 1) + (" [%d-%s]" % (d, style) if i % 2 else "")
         assert re.match(r"^%s: (\d|not a digit) \(\d+\.\d\d %%\)$" % re.escape(name), heads[i]), \
             "line %d: %r\n%s" % (i, heads[i], show(p))
     assert p.err == "", show(p)
@@ -235,9 +237,48 @@ def _():
     assert [json.loads(l)["line"] for l in p.out.splitlines()] == [1], show(p)
 
 
+@case("predict/eval --strokes with a model that can refuse: label null is \"not a digit\"")
+def _():
+    model = test_refuse.write_model(os.path.join(TMP, "refuse.safetensors"))
+    thin = [[(0.5, 0.2), (0.5, 0.8)]]
+    # a dense scribble: much ink, which the hand-written model reads as a 3
+    blob = [[(0.2 + 0.6 * (i % 2), 0.2 + 0.6 * i / 40) for i in range(41)],
+            [(0.2 + 0.6 * i / 40, 0.2 + 0.6 * (i % 2)) for i in range(41)]]
+    lines = [record(thin, label=None, id="thin-null"), record(blob, label=3, id="blob-3"),
+             record(thin, label=1, id="thin-1"), record(blob, label=None, id="blob-null"),
+             record(thin, label=None), record(blob)]
+    path = write("refuse.ndjson", lines)
+    q = cli("predict", "--json", model, "--strokes", path)
+    expect_status(q, 0)
+    objs = [json.loads(l) for l in q.out.splitlines()]
+    assert [o["line"] for o in objs] == [1, 2, 3, 4, 5, 6], show(q)
+    assert objs[0]["digit"] is None and objs[1]["digit"] == 3, show(q)
+    assert all(len(o["probabilities"]) == 11 and "closest_digit" in o for o in objs), show(q)
+    p = cli("eval", model, "--strokes", path)
+    expect_status(p, 0)
+    (records, evaluated, unlabelled, bad), accuracy = eval_counts(p.out)
+    assert (records, evaluated, unlabelled, bad) == (6, 5, 1, 0), show(p)
+    right = sum(1 for o, l in zip(objs, lines) if "label" in json.loads(l)
+                and o["digit"] == json.loads(l)["label"])
+    assert abs(accuracy - 100.0 * right / 5) < 0.006, "%d of 5 right\n%s" % (right, show(p))
+    assert re.search(r"^digits refused: 50\.00 % \(1 of 2\)$", p.out, re.M), show(p)
+    assert "not a digit" in p.out and "calibration error" in p.out, show(p)
+
+    # a 10-output model cannot answer "not a digit": those records are counted and skipped
+    ten = test_refuse.write_model(os.path.join(TMP, "ten.safetensors"), n_outputs=10)
+    p = cli("eval", ten, "--strokes", path)
+    expect_status(p, 0)
+    (records, evaluated, unlabelled, bad), _ = eval_counts(p.out)
+    assert (records, evaluated, unlabelled, bad) == (6, 2, 1, 0), show(p)
+    assert '3 labelled "not a digit" (this model has no such answer)' in p.out, show(p)
+
+
 def main():
     test_cli.ORDER = test_cli.CASES[FIRST_CASE:]
-    return test_cli.main()  # which also removes TMP
+    try:
+        return test_cli.main()  # which also removes TMP
+    finally:
+        shutil.rmtree(test_refuse.TMP, ignore_errors=True)
 
 
 if __name__ == "__main__":
