@@ -18,20 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session, Tap  # noqa: E402
 from test_draw import (FIXTURES, brightness, close_dialogs, draw, load_fixture,  # noqa: E402
-                       save_drawing, wait_pred)
-
-
-def open_with_chooser(s, path):
-    """Ctrl+O, the path typed into the file chooser (a leading / opens its location entry), Enter"""
-    s.key("ctrl+o")
-    time.sleep(1.0)
-    dialogs = [w for w in s.windows() if w != s.wid]
-    if not dialogs:
-        return
-    s.xdo("windowfocus", "--sync", dialogs[-1], check=False)
-    s.xdo("type", "--delay", "5", path)
-    time.sleep(0.3)
-    s.xdo("key", "Return")
+                       save_drawing, use_file_chooser, wait_pred)
 
 
 def bbox(strokes):
@@ -89,7 +76,7 @@ def main():
             s.key("Delete")
             s.wait_for(r"cleared", since=m, timeout=3)
             m = s.mark()
-            open_with_chooser(s, saved)
+            use_file_chooser(s, "ctrl+o", saved, select_all=False)
             opened = s.wait_for(r"strokes opened: (.*) line 1$", since=m, timeout=5)
             again = wait_pred(s, m, trigger="strokes-file", strokes=str(len(seven)))
             tap.ok(opened is not None and opened.group(1) == saved,
