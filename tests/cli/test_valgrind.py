@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """digitpad-cli under valgrind memcheck (issue 5): a short train, eval, predict (of images and of a
 strokes file), import-theta and export-theta, each with no invalid read or write, no use of
-uninitialised values and no definite leak (valgrind's --error-exitcode makes any of these fail the case). TAP, stdlib only.
+uninitialised values and no definite leak (valgrind's --error-exitcode makes any of these fail
+the case). TAP, stdlib only.
 
 The training data is generated here (gzipped IDX, a few hundred drawn digits), so the test needs
 no MNIST; eval also runs on the real MNIST test set when DIGITPAD_MNIST_DIR holds it (--limit
