@@ -30,7 +30,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   DpStrokes *strokes; /* x in 0 … 1 of the canvas width, y of its height (as on the pad);
-                       * aspect = canvas width / height */
+                       * aspect = canvas width / height; pressure 0 … 1 (1 when absent);
+                       * time_ms 0 (the file keeps no sample times) */
   int label;          /* 0 … 9, DP_CLASS_NOT_A_DIGIT (10) for null, DP_LABEL_UNKNOWN when absent */
   char *id;           /* NULL when absent */
   gint64 time;        /* seconds since 1970, 0 when absent */
