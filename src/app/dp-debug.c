@@ -4,6 +4,7 @@
 #include "dp-debug.h"
 
 #include "dp-confusion-view.h"
+#include "engine/network.h"
 
 static gboolean
 dp_debug_enabled (void)
@@ -167,6 +168,38 @@ dp_debug_watch_layout (GtkWidget *widget, const char *prefix, DpDebugLayoutFunc 
                    G_CALLBACK (on_layout_unrealize_cb));
 }
 
+/* every widget under widget with a name of its own, depth first */
+void
+dp_debug_append_named (GString *line, GtkWidget *widget)
+{
+  const char *name;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  name = gtk_widget_get_name (widget);
+  if (name != NULL && g_ascii_islower (name[0]))
+    dp_debug_append_bounds (line, name, widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    dp_debug_append_named (line, c);
+}
+
+static void
+named_layout (GtkWidget *window, GString *line, gpointer user_data)
+{
+  g_string_append_printf (line, "window=%d,%d", gtk_widget_get_width (window),
+                          gtk_widget_get_height (window));
+  dp_debug_append_named (line, window);
+}
+
+void
+dp_debug_watch_named (GtkWidget *window, const char *prefix)
+{
+  g_return_if_fail (GTK_IS_WIDGET (window));
+  dp_debug_watch_layout (window, prefix, named_layout, NULL);
+}
+
 /* --- the prediction timer ------------------------------------------------------------------ */
 
 struct _DpPredictionTimer
@@ -182,13 +215,20 @@ static void
 timer_log (DpPredictionTimer *timer, double redraw_ms, gint64 t_end)
 {
   const DpPrediction *p = &timer->shown;
+  /* "digit=4", or "digit=none closest=4" when the answer is "not a digit" */
+  g_autofree char *answer = p->digit == DP_CLASS_NOT_A_DIGIT
+                              ? g_strdup_printf ("none closest=%d", p->closest_digit)
+                              : g_strdup_printf ("%d", p->digit);
+  char refuse[48] = "";
 
-  g_debug ("prediction #%u: digit=%d confidence=%.4f runner_up=%d (%.4f) unsure=%s "
+  if (p->not_a_digit_p >= 0.0f)
+    g_snprintf (refuse, sizeof refuse, " not_a_digit=%.4f", p->not_a_digit_p);
+  g_debug ("prediction #%u: digit=%s confidence=%.4f runner_up=%d (%.4f) unsure=%s "
            "trigger=%s strokes=%u preprocess_ms=%.3f inference_ms=%.3f redraw_ms=%.3f "
-           "total_ms=%.3f",
-           timer->seq, p->digit, p->confidence, p->runner_up, p->runner_up_p,
+           "total_ms=%.3f%s",
+           timer->seq, answer, p->confidence, p->runner_up, p->runner_up_p,
            p->unsure ? "yes" : "no", p->trigger, p->n_strokes, p->preprocess_ms, p->inference_ms,
-           redraw_ms, t_end > 0 ? (t_end - p->t_trigger) / 1000.0 : -1.0);
+           redraw_ms, t_end > 0 ? (t_end - p->t_trigger) / 1000.0 : -1.0, refuse);
   timer->pending = FALSE;
 }
 
@@ -325,7 +365,7 @@ dp_stall_probe_stop (DpStallProbe *probe, DpStallStats *stats)
 
 /* the widgets the GUI tests click or look at, by their widget names, in the order logged */
 static const char * const train_targets[] = {
-  "preset", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
+  "preset", "data", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
   "download", "choose", "details", "progress", "chart", "confusion",
 };
 

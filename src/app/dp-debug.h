@@ -18,6 +18,11 @@ void dp_debug_append_bounds (GString *line, const char *name, GtkWidget *widget)
 void dp_debug_append_point  (GString *line, const char *name, GtkWidget *widget,
                              const graphene_point_t *point);
 
+/* Appends " NAME=X,Y,W,H" for every mapped widget under widget (itself included) that has a
+ * name of its own: one set with gtk_widget_set_name or the .ui's `name` property, starting
+ * with a lower-case letter (a widget's default name is its type's, "GtkButton"). */
+void dp_debug_append_named  (GString *line, GtkWidget *widget);
+
 /* Builds the layout line of widget: appends " NAME=…" items to line. */
 typedef void (*DpDebugLayoutFunc) (GtkWidget *widget, GString *line, gpointer user_data);
 
@@ -29,6 +34,10 @@ void dp_debug_watch_layout (GtkWidget         *widget,
                             DpDebugLayoutFunc  func,
                             gpointer           user_data);
 
+/* The layout log of a window of its own (a dialog): dp_debug_append_named of the whole window,
+ * logged as "PREFIX window=W,H NAME=…" */
+void dp_debug_watch_named   (GtkWidget *window, const char *prefix /* static string */);
+
 /* --- the prediction timer ------------------------------------------------------------------ */
 
 /* One prediction, from what asked for it to its result on screen. */
@@ -37,8 +46,11 @@ typedef struct
   const char *trigger; /* static string: drawing, stroke-end, undo, predict, image … */
   gint64 t_trigger;    /* g_get_monotonic_time() when it was asked for */
   double preprocess_ms, inference_ms;
-  int digit, runner_up;
+  int digit;           /* the answer: 0 … 9, or DP_CLASS_NOT_A_DIGIT ("not a digit") */
+  int runner_up;       /* the most probable digit other than the answer */
+  int closest_digit;   /* the most probable digit */
   float confidence, runner_up_p;
+  float not_a_digit_p; /* the "not a digit" probability; < 0 for a 10-output model */
   gboolean unsure;
   guint n_strokes;
 } DpPrediction;
@@ -46,7 +58,8 @@ typedef struct
 typedef struct _DpPredictionTimer DpPredictionTimer;
 
 /* Follows widget's frame clock: a result handed over with dp_prediction_timer_shown() is logged
- * ("prediction #N: digit=… trigger=… total_ms=…") after the next frame is painted, so total_ms
+ * ("prediction #N: digit=… trigger=… total_ms=…", digit=none closest=D for "not a digit", and
+ * " not_a_digit=P" at the end with an 11-output model) after the next frame is painted, so total_ms
  * is the time to the screen. Freed with the widget. */
 DpPredictionTimer *dp_prediction_timer_new   (GtkWidget *widget);
 void               dp_prediction_timer_shown (DpPredictionTimer  *timer,

@@ -13,9 +13,11 @@
 #include "dp-trainer.h"
 
 #include "dp-debug.h"
+#include "dp-worker.h"
 
 #include "engine/fp-mode.h"
 #include "engine/network.h"
+#include "engine/synth.h"
 
 #define STALL_TICK_MS 10
 
@@ -40,6 +42,38 @@ void
 dp_mnist_data_unref (DpMnistData *data)
 {
   g_atomic_rc_box_release_full (data, mnist_data_clear);
+}
+
+char *
+dp_mnist_data_default_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "digitpad", "mnist", NULL);
+}
+
+char *
+dp_mnist_data_find_dir (GSettings *settings, const char **why)
+{
+  const char *env = g_getenv ("DIGITPAD_MNIST_DIR");
+  g_autofree char *remembered = NULL;
+  const char *from = "default";
+  char *dir = NULL;
+
+  if (settings != NULL)
+    {
+      g_autoptr (GSettingsSchema) schema = NULL;
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "mnist-directory"))
+        remembered = g_settings_get_string (settings, "mnist-directory");
+    }
+  if (env != NULL && *env != '\0')
+    dir = g_strdup (env), from = "DIGITPAD_MNIST_DIR";
+  else if (remembered != NULL && *remembered != '\0')
+    dir = g_steal_pointer (&remembered), from = "settings";
+  else
+    dir = dp_mnist_data_default_dir ();
+  if (why != NULL)
+    *why = from;
+  return dir;
 }
 
 static void
@@ -95,7 +129,7 @@ dp_train_result_free (DpTrainResult *result)
 
 /* ---------- DpTrainer ---------- */
 
-typedef enum { EVENT_PROGRESS, EVENT_EPOCH } EventKind;
+typedef enum { EVENT_PROGRESS, EVENT_EPOCH, EVENT_DATA } EventKind;
 
 typedef struct
 {
@@ -104,6 +138,7 @@ typedef struct
   {
     DpTrainProgress progress;
     DpEpochResult epoch;
+    struct { int done, total; } data; /* the mix being generated (engine/synth.h) */
   };
 } Event;
 
@@ -112,17 +147,13 @@ struct _DpTrainer
   GObject parent_instance;
 
   GMainContext *context;     /* the UI's, where signals are emitted */
-  GCancellable *cancellable; /* of the run in flight */
+  DpWorker worker;           /* the run in flight: its thread, cancellable, application hold */
   gboolean running;
 
   /* shared with the worker, under lock */
   GMutex lock;
   GArray *events;            /* of Event, not yet seen by the UI */
   GSource *idle;             /* the pending drain, or NULL */
-  GCond worker_cond;
-  gboolean worker_busy;      /* the worker is inside dp_train_run or the evaluation */
-
-  GApplication *held_app;    /* held while a run is in flight, so the main loop outlives it */
 
   /* stall measurement, main thread only */
   DpStallProbe *stall_probe; /* while a run is in flight */
@@ -134,7 +165,7 @@ G_DEFINE_FINAL_TYPE (DpTrainer, dp_trainer, G_TYPE_OBJECT)
 enum { PROP_0, PROP_RUNNING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_PROGRESS, SIGNAL_EPOCH_DONE, N_SIGNALS };
+enum { SIGNAL_PROGRESS, SIGNAL_EPOCH_DONE, SIGNAL_DATA_PROGRESS, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* What the worker needs, owned by the worker's GTask. */
@@ -172,6 +203,11 @@ drain_events (DpTrainer *self)
       const Event *ev = &g_array_index (events, Event, i);
       if (ev->kind == EVENT_PROGRESS)
         g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &ev->progress);
+      else if (ev->kind == EVENT_DATA)
+        {
+          g_debug ("train: making the data mix %d/%d", ev->data.done, ev->data.total);
+          g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
+        }
       else
         {
           const DpEpochResult *r = &ev->epoch;
@@ -197,8 +233,8 @@ push_event (DpTrainer *self, const Event *ev)
 {
   g_mutex_lock (&self->lock);
   /* progress replaces a progress not seen yet: the UI only shows the latest */
-  if (ev->kind == EVENT_PROGRESS && self->events->len > 0
-      && g_array_index (self->events, Event, self->events->len - 1).kind == EVENT_PROGRESS)
+  if (ev->kind != EVENT_EPOCH && self->events->len > 0
+      && g_array_index (self->events, Event, self->events->len - 1).kind == ev->kind)
     g_array_index (self->events, Event, self->events->len - 1) = *ev;
   else
     g_array_append_val (self->events, *ev);
@@ -230,6 +266,31 @@ on_epoch_done (const DpEpochResult *r, gpointer user_data)
 }
 
 static void
+on_data_progress (int done, int total, gpointer user_data)
+{
+  Job *job = user_data;
+  Event ev = { .kind = EVENT_DATA, .data = { done, total } };
+  push_event (job->self, &ev);
+}
+
+/* The MIX training set (MNIST + the generated examples, cached), or NULL with error. */
+static DpDataset *
+build_mix (Job *job, GCancellable *cancellable, GError **error)
+{
+  DpSynthReport report = { 0 };
+  DpDataset *mix = dp_synth_build_mix (job->data->train, NULL, job->config.seed, NULL,
+                                       on_data_progress, job, cancellable, &report, error);
+  if (mix != NULL && report.from_cache)
+    g_debug ("train: data mix: %d images, the generated ones from %s", mix->n,
+             report.cache_path);
+  else if (mix != NULL)
+    g_debug ("train: data mix: %d images, %d generated in %.1f s on %d threads", mix->n,
+             mix->n - job->data->train->n, report.seconds, report.threads);
+  dp_synth_report_clear (&report);
+  return mix;
+}
+
+static void
 train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   Job *job = task_data;
@@ -241,8 +302,13 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 
   /* GLib's pool threads need not descend from the main thread: set the mode here (fp-mode.h) */
   dp_fp_mode_set_thread ();
-  DpNetwork *net = dp_train_run (&job->config, job->data->train, job->data->test, &callbacks,
-                                 cancellable, &error);
+  g_autoptr (DpDataset) mix = NULL;
+  if (job->config.data == DP_TRAIN_SET_MIX)
+    mix = build_mix (job, cancellable, &error);
+  DpNetwork *net = NULL;
+  if (job->config.data != DP_TRAIN_SET_MIX || mix != NULL)
+    net = dp_train_run (&job->config, mix != NULL ? mix : job->data->train, job->data->test,
+                        &callbacks, cancellable, &error);
   /* Stop pressed as training returned: the evaluation below is a full pass over the test set
    * that cannot be cancelled, and stop_and_wait() (window close) would wait for it */
   if (net != NULL && g_cancellable_set_error_if_cancelled (cancellable, &error))
@@ -260,10 +326,7 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     }
 
   /* from here on the worker computes nothing: dp_trainer_stop_and_wait() may return */
-  g_mutex_lock (&self->lock);
-  self->worker_busy = FALSE;
-  g_cond_broadcast (&self->worker_cond);
-  g_mutex_unlock (&self->lock);
+  dp_worker_idle (&self->worker);
 
   if (result != NULL)
     g_task_return_pointer (task, result, (GDestroyNotify) dp_train_result_free);
@@ -317,7 +380,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   drain_events (self);
   DpTrainResult *result = g_task_propagate_pointer (G_TASK (res), &error);
   stall_stop (self);
-  g_clear_object (&self->cancellable);
+  dp_worker_finished (&self->worker);
 
   if (result != NULL)
     g_debug ("train: finished, test accuracy %.2f %% in %.1f s", 100.0 * result->metrics.accuracy,
@@ -332,8 +395,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_task_return_pointer (outer, result, (GDestroyNotify) dp_train_result_free);
   else
     g_task_return_error (outer, error);
-  if (self->held_app != NULL)
-    g_application_release (g_steal_pointer (&self->held_app));
+  dp_worker_release (&self->worker);
 }
 
 void
@@ -364,26 +426,14 @@ dp_trainer_run_async (DpTrainer *self, const DpTrainConfig *config, DpMnistData 
 
   g_main_context_unref (self->context);
   self->context = g_main_context_ref_thread_default ();
-  self->cancellable = g_cancellable_new ();
-  self->worker_busy = TRUE;
   set_running (self, TRUE);
   self->stall_probe = dp_stall_probe_start (self->context, STALL_TICK_MS);
   /* Quitting mid-run closes the window at once (its dispose stops the worker), but the run's
-   * completion still has to be dispatched, freeing its network and task: the hold keeps the
-   * main loop turning until then. */
-  self->held_app = g_application_get_default ();
-  if (self->held_app != NULL)
-    g_application_hold (self->held_app);
-
-  g_autoptr (GTask) inner = g_task_new (self, self->cancellable, on_worker_done_cb,
-                                        g_steal_pointer (&outer));
-  g_task_set_source_tag (inner, train_thread);
-  g_task_set_name (inner, "[digitpad] training");
-  /* the worker decides (train_thread): a run it returned a result for is finished, even if
-   * Stop was pressed as it returned */
-  g_task_set_check_cancellable (inner, FALSE);
-  g_task_set_task_data (inner, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (inner, train_thread);
+   * completion still has to be dispatched, freeing its network and task: the worker holds the
+   * application until then. A run it returned a result for is finished, even if Stop was
+   * pressed as it returned (train_thread decides). */
+  dp_worker_start (&self->worker, self, "[digitpad] training", train_thread, job,
+                   (GDestroyNotify) job_free, on_worker_done_cb, g_steal_pointer (&outer));
 }
 
 DpTrainResult *
@@ -404,12 +454,8 @@ void
 dp_trainer_stop (DpTrainer *self)
 {
   g_return_if_fail (DP_IS_TRAINER (self));
-  if (self->cancellable != NULL)
-    {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        g_debug ("train: stop requested");
-      g_cancellable_cancel (self->cancellable);
-    }
+  if (dp_worker_stop (&self->worker))
+    g_debug ("train: stop requested");
 }
 
 void
@@ -418,14 +464,10 @@ dp_trainer_stop_and_wait (DpTrainer *self)
   g_return_if_fail (DP_IS_TRAINER (self));
   if (!self->running)
     return;
-  dp_trainer_stop (self);
   gint64 t0 = g_get_monotonic_time ();
   /* The engine checks the cancellable every batch. No main-loop iteration here: this runs in
    * dispose, with half the window torn down; the completion is dispatched later (see the hold). */
-  g_mutex_lock (&self->lock);
-  while (self->worker_busy)
-    g_cond_wait (&self->worker_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  dp_worker_stop_and_wait (&self->worker);
   g_debug ("train: stopped for shutdown in %.0f ms", (g_get_monotonic_time () - t0) / 1e3);
 }
 
@@ -445,7 +487,7 @@ dp_trainer_finalize (GObject *object)
   DpTrainer *self = DP_TRAINER (object);
   g_array_unref (self->events);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->worker_cond);
+  dp_worker_clear (&self->worker);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (dp_trainer_parent_class)->finalize (object);
 }
@@ -481,13 +523,17 @@ dp_trainer_class_init (DpTrainerClass *klass)
   signals[SIGNAL_EPOCH_DONE] =
     g_signal_new ("epoch-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* (done, total): the MIX training set being generated, before the first "progress" */
+  signals[SIGNAL_DATA_PROGRESS] =
+    g_signal_new ("data-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 }
 
 static void
 dp_trainer_init (DpTrainer *self)
 {
   g_mutex_init (&self->lock);
-  g_cond_init (&self->worker_cond);
+  dp_worker_init (&self->worker);
   self->events = g_array_new (FALSE, FALSE, sizeof (Event));
   self->context = g_main_context_ref_thread_default ();
 }

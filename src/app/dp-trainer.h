@@ -21,6 +21,13 @@ typedef struct
 
 DpMnistData *dp_mnist_data_ref         (DpMnistData *data);
 void         dp_mnist_data_unref       (DpMnistData *data);
+/* Where MNIST is looked for: DIGITPAD_MNIST_DIR when set, else the folder remembered in
+ * settings' "mnist-directory" (settings nullable, or without that key), else
+ * $XDG_DATA_HOME/digitpad/mnist. *why (nullable): "DIGITPAD_MNIST_DIR", "settings" or
+ * "default". The Train page and personalization look in the same place. */
+char        *dp_mnist_data_find_dir    (GSettings *settings, const char **why);
+/* $XDG_DATA_HOME/digitpad/mnist: where a download goes */
+char        *dp_mnist_data_default_dir (void);
 /* Loads both sets of dir in a worker thread; the error is the engine's (it names the file). */
 void         dp_mnist_data_load_async  (const char *dir, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);
@@ -53,7 +60,8 @@ gboolean       dp_trainer_get_running    (DpTrainer *self);
 
 /* Starts a run on a copy of config. Signals "progress" (const DpTrainProgress *) and
  * "epoch-done" (const DpEpochResult *) are emitted on the caller's main context, coalesced:
- * the worker never waits for the UI. One run at a time: a second call while running fails with
+ * the worker never waits for the UI. With config->data MIX the worker first builds the mix
+ * from data->train (engine/synth.h, cached), signalling "data-progress" (int done, int total). One run at a time: a second call while running fails with
  * G_IO_ERROR_PENDING. */
 void           dp_trainer_run_async      (DpTrainer *self, const DpTrainConfig *config,
                                           DpMnistData *data, GAsyncReadyCallback callback,

@@ -27,6 +27,8 @@ int dp_cli_predict      (int argc, char **argv);
 int dp_cli_import_theta (int argc, char **argv);
 int dp_cli_export_theta (int argc, char **argv);
 int dp_cli_bench        (int argc, char **argv);
+int dp_cli_synth        (int argc, char **argv);
+int dp_cli_personalize  (int argc, char **argv);
 
 /* "digitpad-cli: <message>" on stderr, one line. */
 void        dp_cli_error       (const char *format, ...) G_GNUC_PRINTF (1, 2);

@@ -11,11 +11,40 @@
 
 #define COMMAND "eval"
 
+/* The share of the drawings in a strokes file (every record a negative, whatever its label)
+ * that net answers "not a digit", through the pad's own path. Bad lines and records without ink
+ * are told on stderr, left out and counted in *skipped. FALSE when the file cannot be read or
+ * holds nothing (told on stderr). */
+static gboolean
+negatives_refused (const DpNetwork *net, const char *path, guint *refused, guint *total,
+                   guint *skipped)
+{
+  g_autoptr (GPtrArray) records = dp_cli_load_strokes (path, skipped);
+  if (records == NULL)
+    return FALSE;
+  *refused = *total = 0;
+  for (guint i = 0; i < records->len; i++)
+    {
+      float x[DP_INPUT_SIZE]; /* (784) */
+      if (!dp_cli_preprocess_record (path, records->pdata[i], x))
+        {
+          (*skipped)++;
+          continue;
+        }
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      *refused += r.answer == DP_CLASS_NOT_A_DIGIT;
+      (*total)++;
+    }
+  return TRUE;
+}
+
 /* The report on ds (what: "the MNIST test set", …): the model, counts (may be NULL), the
- * metrics, the refusals and the calibration error */
-static void
+ * metrics, the refusals, the share of negatives refused (negatives may be NULL) and the
+ * calibration error. Returns the exit status: 1 when the negatives had bad lines. */
+static int
 print_report (const DpNetwork *net, const char *model_path, const char *what,
-              const char *counts, const DpDataset *ds)
+              const char *counts, const DpDataset *ds, const char *negatives)
 {
   DpMetrics metrics;
   dp_metrics_evaluate (&metrics, net, ds, NULL);
@@ -38,7 +67,20 @@ print_report (const DpNetwork *net, const char *model_path, const char *what,
               n_digits ? 100.0 * refused / n_digits : 0.0, refused, n_digits);
       printf ("accuracy, a refusal counted as wrong: %.2f %%\n", 100.0 * metrics.accuracy);
     }
+  int status = DP_CLI_EXIT_OK;
+  if (negatives != NULL)
+    {
+      guint refused, total, skipped;
+      fflush (stdout); /* the file's complaints on stderr come after the report */
+      if (!negatives_refused (net, negatives, &refused, &total, &skipped))
+        return DP_CLI_EXIT_FAILED;
+      printf ("negatives refused: %.2f %% (%u of %u)\n",
+              total ? 100.0 * refused / total : 0.0, refused, total);
+      if (skipped > 0)
+        status = DP_CLI_EXIT_FAILED;
+    }
   printf ("calibration error (ECE, %d bins): %.4f\n", DP_ECE_BINS, metrics.ece);
+  return status;
 }
 
 /* What eval --strokes read: the counts beside the data set */
@@ -81,7 +123,8 @@ strokes_dataset (const char *path, gboolean can_refuse, StrokesCounts *counts)
 
 /* eval --strokes FILE: the report on the labelled records; 1 when a line or record was bad */
 static int
-eval_strokes_file (const DpNetwork *net, const char *model_path, const char *path)
+eval_strokes_file (const DpNetwork *net, const char *model_path, const char *path,
+                   const char *negatives)
 {
   StrokesCounts counts;
   g_autoptr (DpDataset) ds = strokes_dataset (path, dp_network_can_refuse (net), &counts);
@@ -101,8 +144,8 @@ eval_strokes_file (const DpNetwork *net, const char *model_path, const char *pat
   if (counts.refusals > 0)
     g_string_append_printf (line, ", %u labelled \"not a digit\" (this model has no such answer)",
                             counts.refusals);
-  print_report (net, model_path, what, line->str, ds);
-  return counts.bad > 0 ? DP_CLI_EXIT_FAILED : DP_CLI_EXIT_OK;
+  int status = print_report (net, model_path, what, line->str, ds, negatives);
+  return counts.bad > 0 ? DP_CLI_EXIT_FAILED : status;
 }
 
 int
@@ -111,6 +154,7 @@ dp_cli_eval (int argc, char **argv)
   g_autofree char *data = NULL;
   g_autofree char *strokes = NULL;
   g_autofree char *limit_text = NULL;
+  g_autofree char *negatives = NULL;
   g_auto (GStrv) rest = NULL;
   gboolean on_train = FALSE;
   const GOptionEntry entries[] = {
@@ -122,14 +166,20 @@ dp_cli_eval (int argc, char **argv)
       "Evaluate on the first N test images only (0 = all)", "N" },
     { "train-set", 0, 0, G_OPTION_ARG_NONE, &on_train,
       "Evaluate on the training set instead of the test set", NULL },
+    { "negatives", 0, 0, G_OPTION_ARG_FILENAME, &negatives,
+      "A strokes file (.ndjson) of drawings that are not digits: print the share refused "
+      "(a model that can say \"not a digit\")", "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (
       COMMAND, "MODEL --data DIR | MODEL --strokes FILE",
       "Print a model's accuracy on the MNIST test set (\"accuracy: 98.76 %\" on a line of\n"
-      "its own), its per-class precision, recall and F1, and the confusion matrix; or the same\n"
-      "on the labelled records of a strokes file (unlabelled ones are counted and skipped).",
+      "its own), its per-class precision, recall and F1, and the confusion matrix; then, one\n"
+      "line each, the share of test digits refused and the accuracy with refusals counted\n"
+      "wrong (a model that can say \"not a digit\"), the share of --negatives refused, and\n"
+      "the expected calibration error of the confidences on the test set. With --strokes, the\n"
+      "same on the labelled records of a strokes file (unlabelled ones counted and skipped).",
       entries);
 
   if (!dp_cli_parse (context, COMMAND, &argc, &argv))
@@ -151,8 +201,16 @@ dp_cli_eval (int argc, char **argv)
   g_autoptr (DpNetwork) net = dp_cli_load_model (model_path);
   if (net == NULL)
     return DP_CLI_EXIT_FAILED;
+  if (negatives != NULL && !dp_network_can_refuse (net))
+    {
+      g_autofree char *name = g_filename_display_name (model_path);
+      dp_cli_error ("%s: --negatives needs a model that can say \"not a digit\"; this one has "
+                    "%d outputs (the digits) and answers a digit for everything",
+                    name, dp_network_n_outputs (net));
+      return DP_CLI_EXIT_FAILED;
+    }
   if (strokes != NULL)
-    return eval_strokes_file (net, model_path, strokes);
+    return eval_strokes_file (net, model_path, strokes, negatives);
 
   g_autoptr (GError) error = NULL;
   g_autoptr (DpDataset) ds = dp_dataset_load_mnist (data, on_train, &error);
@@ -168,7 +226,7 @@ dp_cli_eval (int argc, char **argv)
       ds = head;
     }
 
-  print_report (net, model_path, on_train ? "the MNIST training set" : "the MNIST test set",
-                NULL, ds);
-  return DP_CLI_EXIT_OK;
+  return print_report (net, model_path,
+                       on_train ? "the MNIST training set" : "the MNIST test set", NULL, ds,
+                       negatives);
 }

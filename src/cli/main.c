@@ -25,8 +25,10 @@ static const DpCliCommand commands[] = {
   { "train", dp_cli_train, "train a network on MNIST and save it" },
   { "eval", dp_cli_eval, "accuracy, per-class precision/recall/F1 and confusion matrix" },
   { "predict", dp_cli_predict, "recognise the digit in image files" },
+  { "personalize", dp_cli_personalize, "a personal model from a person's drawings, in seconds" },
   { "import-theta", dp_cli_import_theta, "turn the classic Theta1.txt/Theta2.txt into a model" },
   { "export-theta", dp_cli_export_theta, "write a 784-h-10 sigmoid model as Theta1/Theta2.txt" },
+  { "synth", dp_cli_synth, "generate digits and \"not a digit\" examples from fonts and strokes" },
   { "bench", dp_cli_bench, "time the engine's forward, backward and training" },
 };
 

@@ -12,11 +12,13 @@
  *     samples (a few corrections must not fill half of every batch), and an L2 pull of the
  *     output layer toward the base's.
  * Then the safety check: the accuracy on anchor_test (MNIST test; a "not a digit" answer counts
- * as wrong) before and after; when it drops by more than max_anchor_drop the new model is
+ * as wrong) before and after; when it drops by more than max_anchor_drop the model is trained
+ * again with half the personal share and four times the pull (at most 3 trainings), and then
  * refused (the base stays the model in use). The before → after on the person's own writing is
  * measured by leave-some-out: the samples are split into folds; each fold is held out in turn
  * while a model is trained on the others, and its samples are read by the base and by that
- * model. The model returned is trained on all the samples.
+ * model (every fold for a few dozen samples; for more, as many folds as hold 60 samples). A model that reads them worse than the base is refused too. The model returned is
+ * trained on all the samples.
  *
  * Re-personalizing always starts again from the base given, never from an earlier personal
  * model: pass the base (the built-in model, or the model the user chose), not the personal one.
@@ -115,9 +117,16 @@ typedef struct
   int n_skipped;          /* the others: unknown label, "not a digit" for a 10-output model,
                              no ink */
   int n_anchor;           /* anchor images mixed in */
+  int n_read;             /* images this call read through the base's hidden layers: the samples
+                             and their distorted copies, and for dp_personalize_run the anchor
+                             images and anchor_test */
   int steps;              /* fine-tuning steps of the personal model */
   double personal_share;  /* of each batch */
-  int n_heldout;          /* samples read in the leave-some-out (= n_used, or 0 without it) */
+  int attempts;           /* trainings of the personal model: 1, or up to 3 when MNIST dropped
+                             too much and it was trained again with half the personal share and
+                             four times the pull */
+  int n_heldout;          /* samples read in the leave-some-out: n_used up to 60 or so, about 60
+                             from there on, 0 without it */
   double heldout_before;  /* their accuracy with the base, 0 … 1; -1 when not measured */
   double heldout_after;   /* with the model trained without them */
   double anchor_before;   /* anchor_test accuracy, 0 … 1 */
@@ -126,6 +135,25 @@ typedef struct
   gboolean accepted;      /* FALSE: refused (the error says why); the figures above still hold */
   char reason[256];       /* why refused, for people ("" when accepted) */
 } DpPersonalizeReport;
+
+/* ---- a prepared anchor: the part of a run that depends only on the base ----------------------
+ *
+ * The hidden activations of the anchor part and of anchor_test for one base model (about two
+ * thirds of a run's work). A program that personalizes the same base again (more samples, a
+ * corrected label) can keep one and call dp_personalize_run_anchored: the same model as
+ * dp_personalize_run with the same seed, in a fraction of the time. It holds its own copy of
+ * the base; read-only once made, so one thread at a time or several readers. */
+typedef struct _DpPersonalizeAnchor DpPersonalizeAnchor;
+
+/* NULL with DP_ERROR_INVALID (not a digit model, no usable anchor image) or
+ * G_IO_ERROR_CANCELLED. seed chooses the anchor part (dp_personalize_run passes config->seed). */
+DpPersonalizeAnchor *dp_personalize_anchor_new   (const DpNetwork *base,
+                                                  const DpDataset *anchor_train,
+                                                  const DpDataset *anchor_test, guint64 seed,
+                                                  GCancellable *cancellable, GError **error);
+void                 dp_personalize_anchor_free  (DpPersonalizeAnchor *anchor);
+/* the images it read through the base */
+int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *anchor);
 
 /* Derives a personal model from base (not changed; 10 or 11 outputs) and samples
  * (DpStrokesRecord*, labels 0 … 9, or DP_CLASS_NOT_A_DIGIT for an 11-output model).
@@ -138,8 +166,9 @@ typedef struct
  *   DP_ERROR_INVALID: no usable sample (the message says why the records were skipped), a
  *     base that is not a digit model, a bad config;
  *   DP_ERROR_REFUSED (error.h): the anchor_test accuracy would drop by more than max_anchor_drop
- *     ("The personal model would read MNIST at 99.10 % instead of 99.53 %: kept the current
- *     model"); the report holds every figure, report->accepted is FALSE;
+ *     ("The personal model would read MNIST at 99.10 % instead of 99.53 % (…): kept the current
+ *     model"), or the held-out samples would be read worse than by the base; the report holds
+ *     every figure, report->accepted is FALSE and report->reason is the message;
  *   G_IO_ERROR_CANCELLED: cancellable was cancelled (checked between steps).
  * Needs no more than a few seconds for hundreds of samples (see `digitpad-cli bench`). */
 DpNetwork *dp_personalize_run (const DpNetwork *base, GPtrArray *samples,
@@ -148,5 +177,15 @@ DpNetwork *dp_personalize_run (const DpNetwork *base, GPtrArray *samples,
                                DpPersonalizeProgressFunc progress, gpointer progress_data,
                                GCancellable *cancellable, DpPersonalizeReport *report,
                                GError **error);
+
+/* The same from a prepared anchor (its base, anchor part and test set); the anchor's seed, not
+ * config->seed, chose the anchor part. */
+DpNetwork *dp_personalize_run_anchored (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
+                                        const DpPersonalizeConfig *config,
+                                        DpPersonalizeProgressFunc progress,
+                                        gpointer progress_data, GCancellable *cancellable,
+                                        DpPersonalizeReport *report, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DpPersonalizeAnchor, dp_personalize_anchor_free)
 
 G_END_DECLS

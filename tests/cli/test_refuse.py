@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_refuse.py: the "not a digit" answer through digitpad-cli. A model with an eleventh output
-(written here by hand: one softmax layer whose digit 3 grows with the amount of ink, against a
-"not a digit" output fixed at 0) answers `predict` with "digit": null and the closest digit for
+(written by hand, refuse_model.py: one softmax layer whose digit 3 grows with the amount of ink,
+against a "not a digit" output fixed at 0) answers `predict` with "digit": null and the closest digit for
 a thin stroke, and 3 for a filled block; a 10-output model prints as it always did; the
 calibration temperature divides the logits; a bad temperature is refused by name; `eval` on a
 small IDX set written here prints the share of digits refused, the accuracy with refusals
@@ -16,56 +16,15 @@ import json
 import math
 import os
 import re
-import shutil
 import struct
 import sys
-import tempfile
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_cli as base  # noqa: E402
 from test_cli import cli, draw, expect_file_error, expect_status, show, write_png  # noqa: E402
+from refuse_model import model_probs, write_model  # noqa: E402
 
-TMP = tempfile.mkdtemp(prefix="digitpad-refuse-test-")
-
-# the hand-made model: logit 3 = INK_WEIGHT · Σ ink + BIAS_3, other digits −10, "not a digit" 0
-INK_WEIGHT = 0.02
-BIAS_3 = -4.0
-
-
-def write_model(path, n_outputs=11, meta=None):
-    """784 → n_outputs softmax, metadata as dp_model_save writes it"""
-    weights, biases = [], []
-    for k in range(n_outputs):
-        weights.append([INK_WEIGHT if k == 3 else 0.0] * 784)
-        biases.append(BIAS_3 if k == 3 else (0.0 if k == 10 else -10.0))
-    metadata = {"format": "digitpad-mlp", "version": "1", "activations": "softmax",
-                "loss": "softmax-ce", "input": "28x28"}
-    if n_outputs == 11:
-        metadata["refuse"] = "class"
-    metadata.update(meta or {})
-    w = struct.pack("<%df" % (784 * n_outputs), *[v for row in weights for v in row])
-    b = struct.pack("<%df" % n_outputs, *biases)
-    header = {"__metadata__": metadata,
-              "layers.0.weight": {"dtype": "F32", "shape": [n_outputs, 784],
-                                  "data_offsets": [0, len(w)]},
-              "layers.0.bias": {"dtype": "F32", "shape": [n_outputs],
-                                "data_offsets": [len(w), len(w) + len(b)]}}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + w + b)
-    return path
-
-
-def model_probs(ink, temperature=1.0, n_outputs=11):
-    """the model's probabilities for an input holding ink in total, in double"""
-    z = [(INK_WEIGHT * ink + BIAS_3) if k == 3 else (0.0 if k == 10 else -10.0)
-         for k in range(n_outputs)]
-    e = [math.exp(v / temperature) for v in z]
-    return [v / sum(e) for v in e]
-
+TMP = base.TMP  # test_cli's scratch folder: its runner removes it
 
 def images(directory):
     """a thin ring (little ink: not a digit) and a filled block (much ink: a 3)"""
@@ -77,14 +36,8 @@ def images(directory):
     return thin, block
 
 
-CASES = []
-
-
-def case(name):
-    def register(fn):
-        CASES.append((name, fn))
-        return fn
-    return register
+FIRST_CASE = len(base.CASES)  # test_cli's own cases come before; ours are the ones added here
+case = base.case
 
 
 @case("predict --json, 11 outputs: digit null, not_a_digit, closest_digit, 11 probabilities")
@@ -185,13 +138,13 @@ def _():
     assert 'no metadata "refuse"' in p.err, show(p)
 
 
-def write_idx(directory, pictures, labels):
-    """t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw) holding these 28×28 pictures"""
-    with open(os.path.join(directory, "t10k-images-idx3-ubyte"), "wb") as f:
+def write_idx(directory, pictures, labels, prefix="t10k"):
+    """PREFIX-images-idx3-ubyte and PREFIX-labels-idx1-ubyte (raw) holding these 28×28 pictures"""
+    with open(os.path.join(directory, prefix + "-images-idx3-ubyte"), "wb") as f:
         f.write(struct.pack(">IIII", 0x803, len(pictures), 28, 28))
         for pic in pictures:
             f.write(bytes(pic))
-    with open(os.path.join(directory, "t10k-labels-idx1-ubyte"), "wb") as f:
+    with open(os.path.join(directory, prefix + "-labels-idx1-ubyte"), "wb") as f:
         f.write(struct.pack(">II", 0x801, len(labels)) + bytes(labels))
 
 
@@ -253,28 +206,114 @@ def _():
     assert re.search(r"^calibration error \(ECE, 15 bins\): \d\.\d{4}$", p.out, re.M), show(p)
 
 
+def write_strokes(path, records):
+    """a strokes file: one JSON object a line"""
+    with open(path, "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    return path
+
+
+RING = [[[50 + 30 * math.cos(a / 40 * 2 * math.pi), 50 + 30 * math.sin(a / 40 * 2 * math.pi)]
+         for a in range(41)]]
+SQUARE = [[[20, 20 + 60 * i / 15], [80, 20 + 60 * i / 15]] for i in range(16)]
+
+
+@case("eval --negatives: the share of a strokes file's drawings answered 'not a digit'")
+def _():
+    d = os.path.join(TMP, "idx-neg")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "refuse.safetensors"))
+    negatives = write_strokes(os.path.join(TMP, "negatives.ndjson"), [
+        {"strokes": RING, "label": None, "id": "ring"},
+        {"strokes": SQUARE, "id": "square"},       # a negative whatever its label says
+        {"strokes": RING, "label": 7, "id": "ring-labelled-7"},
+    ])
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_status(p, 0)
+    assert re.search(r"^negatives refused: 66\.67 % \(2 of 3\)$", p.out, re.M), show(p)
+    # the lines come in their order, the ECE last
+    lines = [l.split(":")[0] for l in p.out.splitlines() if ":" in l][-4:]
+    assert lines == ["digits refused", "accuracy, a refusal counted as wrong", "negatives refused",
+                     "calibration error (ECE, 15 bins)"], show(p)
+
+
+@case("eval --negatives: bad lines named on stderr, the rest counted, exit 1")
+def _():
+    d = os.path.join(TMP, "idx-neg2")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "refuse.safetensors"))
+    negatives = os.path.join(TMP, "bad-negatives.ndjson")
+    with open(negatives, "w") as f:
+        f.write(json.dumps({"strokes": RING}) + "\n")
+        f.write("{not json\n")
+        f.write(json.dumps({"strokes": SQUARE}) + "\n")
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_status(p, 1)
+    assert re.search(r"^negatives refused: 50\.00 % \(1 of 2\)$", p.out, re.M), show(p)
+    assert "bad-negatives.ndjson:2" in p.err, show(p)
+    # a file that is not there: exit 1 naming it
+    p = cli("eval", model, "--data", d, "--negatives", os.path.join(TMP, "missing.ndjson"))
+    expect_file_error(p, "missing.ndjson")
+
+
+@case("eval --negatives with a 10-output model: it cannot refuse, and says so")
+def _():
+    d = os.path.join(TMP, "idx-neg3")
+    os.mkdir(d)
+    write_idx(d, [picture(400)], [3])
+    model = write_model(os.path.join(TMP, "digits.safetensors"), n_outputs=10)
+    negatives = write_strokes(os.path.join(TMP, "n.ndjson"), [{"strokes": RING}])
+    p = cli("eval", model, "--data", d, "--negatives", negatives)
+    expect_file_error(p, "digits.safetensors")
+    assert "cannot" in p.err or "needs a model that can say" in p.err, show(p)
+    assert p.out == "", show(p)
+
+
+def block_picture(label):
+    """class c lights a 6×6 block at its own place"""
+    pic = [0] * 784
+    r0, c0 = 2 + (label // 5) * 12, 2 + (label % 5) * 5
+    for r in range(r0, r0 + 6):
+        for c in range(c0, c0 + 4):
+            pic[r * 28 + c] = 255
+    return pic
+
+
+@case("train --holdout: the temperature is fitted and kept in the model; said on stdout")
+def _():
+    d = os.path.join(TMP, "blocks")
+    os.mkdir(d)
+    labels = [i % 10 for i in range(400)]
+    write_idx(d, [block_picture(l) for l in labels], labels, "train")
+    write_idx(d, [block_picture(l) for l in labels[:50]], labels[:50], "t10k")
+    out = os.path.join(TMP, "held.safetensors")
+    p = cli("train", "--preset", "quick", "--epochs", 1, "--seed", 3, "--threads", 1,
+            "--holdout", 100, "--data", d, "--out", out)
+    expect_status(p, 0)
+    m = re.search(r"^calibration: temperature (\d+\.\d{4}) fitted on 100 held-out images, their "
+                  r"calibration error \(ECE\) (\d\.\d{4}) before, (\d\.\d{4}) after$", p.out, re.M)
+    assert m, show(p)
+    _, meta = base.read_safetensors(out)
+    assert meta["temperature"] == m.group(1), meta
+    assert meta["calibration_holdout"] == "100", meta
+    assert meta["calibration_ece_before"] == m.group(2), meta
+    assert meta["calibration_ece"] == m.group(3), meta
+    assert "100 held out for calibration" in meta["recipe"], meta
+    assert "refuse" not in meta, meta  # 10 outputs
+    # too large a hold-out names the option
+    p = cli("train", "--preset", "quick", "--epochs", 1, "--holdout", 400, "--data", d,
+            "--out", os.path.join(TMP, "none.safetensors"))
+    assert p.returncode != 0 and "'holdout'" in p.err, show(p)
+    assert not os.path.exists(os.path.join(TMP, "none.safetensors")), show(p)
+
+
 def main():
-    if not os.access(base.CLI, os.X_OK):
-        print("1..0 # SKIP no digitpad-cli at %s (set DIGITPAD_CLI)" % base.CLI)
-        return 0
-    print("1..%d" % len(CASES), flush=True)
-    failed = 0
-    for n, (name, fn) in enumerate(CASES, 1):
-        t0 = time.monotonic()
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 — every failure is reported, the rest still runs
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            detail = traceback.format_exc() if not isinstance(e, AssertionError) else str(e)
-            for line in (detail or repr(e)).splitlines()[-40:]:
-                print("# " + line)
-            sys.stdout.flush()
-            continue
-        print("ok %d - %s (%.1f s)" % (n, name, time.monotonic() - t0), flush=True)
-    shutil.rmtree(TMP, ignore_errors=True)
-    shutil.rmtree(base.TMP, ignore_errors=True)
-    return 1 if failed else 0
+    # test_cli's runner (TAP, every failure reported, its scratch folder removed) over these cases
+    base.ORDER = base.CASES[FIRST_CASE:]
+    return base.main()
 
 
 if __name__ == "__main__":
