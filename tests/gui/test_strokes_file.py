@@ -33,6 +33,15 @@ def main():
     try:
         with Session() as s:
             seven = load_fixture(os.path.join(FIXTURES, "digit-7-crossbar.txt"))
+            # the window grows when the first result shows (the result panel's buttons), and the
+            # pad with it: a first drawing, cleared, so that the pad stays put while the strokes
+            # below are drawn and their places can be checked
+            m = s.mark()
+            draw(s, seven[:1])
+            wait_pred(s, m)
+            s.key("Delete")
+            s.wait_for(r"cleared", since=m, timeout=3)
+            s.wait_idle()
             m = s.mark()
             draw(s, seven)
             drawn = wait_pred(s, m, strokes=str(len(seven)))
