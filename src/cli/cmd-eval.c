@@ -4,10 +4,12 @@
  * of test digits refused (a model that can say "not a digit"), of the drawings in a negatives
  * strokes file refused (--negatives), and the calibration error of the confidences. With
  * --strokes FILE, the same report on the labelled records of a strokes file, each through the
- * pad's path (dp_preprocess_strokes). */
+ * pad's path (dp_preprocess_strokes); with --images FILE --labels FILE, on an IDX pair (labels
+ * 0–10, e.g. synth --dev's fonts). */
 #include "cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define COMMAND "eval"
 
@@ -121,6 +123,25 @@ strokes_dataset (const char *path, gboolean can_refuse, StrokesCounts *counts)
   return ds;
 }
 
+/* The images of ds labelled "not a digit" left out, in place, for a model that cannot answer
+ * that (as eval --strokes does with such records); returns how many */
+static guint
+drop_refusals (DpDataset *ds)
+{
+  int kept = 0;
+  for (int i = 0; i < ds->n; i++)
+    if (ds->labels[i] != DP_CLASS_NOT_A_DIGIT)
+      {
+        if (kept != i)
+          memcpy (ds->images + (gsize) kept * DP_INPUT_SIZE,
+                  ds->images + (gsize) i * DP_INPUT_SIZE, DP_INPUT_SIZE * sizeof (float));
+        ds->labels[kept++] = ds->labels[i];
+      }
+  guint dropped = (guint) (ds->n - kept);
+  ds->n = kept;
+  return dropped;
+}
+
 /* eval --strokes FILE: the report on the labelled records; 1 when a line or record was bad */
 static int
 eval_strokes_file (const DpNetwork *net, const char *model_path, const char *path,
@@ -153,6 +174,8 @@ dp_cli_eval (int argc, char **argv)
 {
   g_autofree char *data = NULL;
   g_autofree char *strokes = NULL;
+  g_autofree char *images = NULL;
+  g_autofree char *labels = NULL;
   g_autofree char *limit_text = NULL;
   g_autofree char *negatives = NULL;
   g_auto (GStrv) rest = NULL;
@@ -162,6 +185,10 @@ dp_cli_eval (int argc, char **argv)
       "Directory holding the MNIST files (required, or --strokes)", "DIR" },
     { "strokes", 's', 0, G_OPTION_ARG_FILENAME, &strokes,
       "Evaluate on the labelled drawings of a strokes file instead", "FILE" },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images,
+      "Evaluate on an IDX image file (gz or raw) instead, with --labels", "FILE" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
+      "The IDX label file (labels 0-9, or 10 for \"not a digit\") for --images", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text,
       "Evaluate on the first N test images only (0 = all)", "N" },
     { "train-set", 0, 0, G_OPTION_ARG_NONE, &on_train,
@@ -173,13 +200,14 @@ dp_cli_eval (int argc, char **argv)
     { NULL }
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (
-      COMMAND, "MODEL --data DIR | MODEL --strokes FILE",
+      COMMAND, "MODEL --data DIR | MODEL --strokes FILE | MODEL --images FILE --labels FILE",
       "Print a model's accuracy on the MNIST test set (\"accuracy: 98.76 %\" on a line of\n"
       "its own), its per-class precision, recall and F1, and the confusion matrix; then, one\n"
       "line each, the share of test digits refused and the accuracy with refusals counted\n"
       "wrong (a model that can say \"not a digit\"), the share of --negatives refused, and\n"
       "the expected calibration error of the confidences on the test set. With --strokes, the\n"
-      "same on the labelled records of a strokes file (unlabelled ones counted and skipped).",
+      "same on the labelled records of a strokes file (unlabelled ones counted and skipped);\n"
+      "with --images and --labels, on an IDX pair (labels 0-9, or 10 for \"not a digit\").",
       entries);
 
   if (!dp_cli_parse (context, COMMAND, &argc, &argv))
@@ -188,10 +216,14 @@ dp_cli_eval (int argc, char **argv)
     return dp_cli_usage (COMMAND, "missing MODEL (a .safetensors file)");
   if (rest[1] != NULL)
     return dp_cli_usage (COMMAND, "unexpected argument '%s'", rest[1]);
-  if (data != NULL && strokes != NULL)
-    return dp_cli_usage (COMMAND, "--data and --strokes: give one of them");
-  if (data == NULL && strokes == NULL)
+  if ((images == NULL) != (labels == NULL))
+    return dp_cli_usage (COMMAND, images ? "--images needs --labels FILE" : "--labels needs --images FILE");
+  if ((data != NULL) + (strokes != NULL) + (images != NULL) > 1)
+    return dp_cli_usage (COMMAND, "--data, --strokes and --images: give one of them");
+  if (data == NULL && strokes == NULL && images == NULL)
     return dp_cli_usage (COMMAND, "missing --data DIR (the directory with the MNIST files)");
+  if (on_train && data == NULL)
+    return dp_cli_usage (COMMAND, "--train-set goes with --data DIR");
   gint64 limit = 0;
   if (limit_text != NULL
       && !g_ascii_string_to_signed (limit_text, 10, 0, G_MAXINT, &limit, NULL))
@@ -213,10 +245,22 @@ dp_cli_eval (int argc, char **argv)
     return eval_strokes_file (net, model_path, strokes, negatives);
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (DpDataset) ds = dp_dataset_load_mnist (data, on_train, &error);
+  g_autoptr (DpDataset) ds = NULL;
+  g_autofree char *what = NULL;
+  if (images != NULL)
+    {
+      ds = dp_dataset_load_labels_upto (images, labels, DP_CLASS_NOT_A_DIGIT, &error);
+      g_autofree char *name = g_filename_display_name (images);
+      what = g_strdup_printf ("the images %s", name);
+    }
+  else
+    {
+      ds = dp_dataset_load_mnist (data, on_train, &error);
+      what = g_strdup (on_train ? "the MNIST training set" : "the MNIST test set");
+    }
   if (ds == NULL)
     {
-      dp_cli_file_error (data, error);
+      dp_cli_file_error (images != NULL ? images : data, error);
       return DP_CLI_EXIT_FAILED;
     }
   if (limit > 0 && limit < ds->n)
@@ -226,7 +270,26 @@ dp_cli_eval (int argc, char **argv)
       ds = head;
     }
 
-  return print_report (net, model_path,
-                       on_train ? "the MNIST training set" : "the MNIST test set", NULL, ds,
-                       negatives);
+  g_autofree char *counts = NULL;
+  if (images != NULL)
+    {
+      int n_read = ds->n;
+      guint dropped = dp_network_can_refuse (net) ? 0 : drop_refusals (ds);
+      if (ds->n == 0)
+        {
+          g_autofree char *name = g_filename_display_name (images);
+          dp_cli_error ("%s: nothing to evaluate: all of its %d images are labelled \"not a "
+                        "digit\" and this model has no such answer", name, n_read);
+          return DP_CLI_EXIT_FAILED;
+        }
+      counts = g_strdup_printf ("images: %d, evaluated: %d", n_read, ds->n);
+      if (dropped > 0)
+        {
+          char *more = g_strdup_printf ("%s, skipped: %u labelled \"not a digit\" (this model "
+                                        "has no such answer)", counts, dropped);
+          g_free (counts);
+          counts = more;
+        }
+    }
+  return print_report (net, model_path, what, counts, ds, negatives);
 }
