@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 60
 # starts the app as an installed one does (the remembered folder, then
 # $XDG_DATA_HOME/digitpad/mnist), unless DIGITPAD_MNIST_DIR is set in the environment.
 DIGITPAD_MNIST_DIR ?= $(abspath ../shared/mnist)
-test bench fuzz asan: export DIGITPAD_MNIST_DIR := $(DIGITPAD_MNIST_DIR)
+test bench devset fuzz asan: export DIGITPAD_MNIST_DIR := $(DIGITPAD_MNIST_DIR)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
@@ -32,7 +32,7 @@ DEBS := build-essential pkg-config meson ninja-build \
         python3-gi gir1.2-gtk-4.0 \
         $(SYNTH_DEBS)
 
-.PHONY: all deps build run test bench fuzz asan clean mutants
+.PHONY: all deps build run test bench devset fuzz asan clean mutants
 
 all: build
 
@@ -63,6 +63,11 @@ bench: build
 
 fuzz: deps
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# a model on the development set (issue 12), one table; the set is built once into $(BUILD)/devset
+MODEL ?= weights/digitpad-default.safetensors
+devset: build
+	DIGITPAD_CLI=$(BUILD)/src/cli/digitpad-cli tests/devset/run-devset.sh $(MODEL) $(BUILD)/devset
 
 # deliberate bugs (tests/mutants/*.patch) that the unit and CLI tests must each catch
 mutants: deps
