@@ -155,10 +155,11 @@ def correct(s):
     got = draw_digit(s, "digit-7-plain.txt")
     if got is not None:
         lay = s.layout()
-        x, y, w, h = lay["bars"]
+        bx, _, bw, _ = lay["bars"]
+        _, ry, _, rh = lay["row-2"]
         row = 2
         mark = s.mark()
-        s.click_xy(x + w / 2, y + (row + 0.5) * h / rows_of_bars(lay))
+        s.click_xy(bx + bw / 2, ry + rh / 2)  # the middle of the row: on its bar
         toast = s.wait_for(r"toast: Saved as a (\d)", timeout=5, since=mark)
         tap.ok(toast is not None and toast.group(1) == str(row),
                "a click on the bar of %d keeps the drawing as a %d" % (row, row), s.log_text(mark))
@@ -177,12 +178,6 @@ def correct(s):
     labels = [r.get("label") for r in read_samples(s)]
     tap.ok(labels == [2, int(got.group(1)) if got else None],
            "the file has both, in order (%s)" % labels)
-
-
-def rows_of_bars(lay):
-    """The bars' rows: ten, or eleven with "not a digit" (the row's height is about 17 px)."""
-    x, y, w, h = lay["bars"]
-    return 11 if h / 11 > 15 and h / 10 > 19 else 10
 
 
 # --- guided collection ------------------------------------------------------------------------
