@@ -11,12 +11,14 @@ counts per digit, a thumbnail's menu deletes one and relabels another (the file 
 export through the file chooser writes a strokes file that import reads back. Personalize
 (Ctrl+P) with MNIST (DIGITPAD_MNIST_DIR; skipped without it): the run ends with before → after,
 the personal model is active ("Personal model · N samples"), it is restored at the next start,
-and Reset goes back to the built-in model. Without MNIST the window says where to get it.
+and Reset goes back to the built-in model. Without MNIST the window says where to get it. With
+a model that can refuse, its "Not a digit" row keeps a drawing as a negative (label null).
 
 Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
 DIGITPAD_SCREENSHOT_DIR (optional: keep screenshots there).
 """
 import json
+import math
 import os
 import re
 import sys
@@ -414,6 +416,37 @@ def personal_session(work):
         s.quit_app()
 
 
+def not_a_digit_session(work):
+    """With a model that can refuse (tests/cli/refuse_model.py), its "Not a digit" row keeps a
+    drawing as a negative sample: label null in the file."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "cli"))
+    from refuse_model import write_model
+    model = write_model(os.path.join(work, "refuse.safetensors"))
+    with Session(screen=SCREEN, args=[model]) as s:
+        s.wait_for(r'model loaded: name="refuse.safetensors"', timeout=20)
+        s.wait_idle()
+        mark = s.mark()
+        ring = [[(0.5 + 0.3 * math.cos(a / 40 * 2 * math.pi),
+                  0.5 + 0.3 * math.sin(a / 40 * 2 * math.pi)) for a in range(41)]]
+        for stroke in ring:
+            s.drag_norm(stroke)
+        s.wait_for(PRED, timeout=10, since=mark)
+        s.wait_layout(r"row-10=", timeout=5, since=mark)
+        lay = s.layout()
+        mark = s.mark()
+        if "row-10" in lay:
+            bx, _, bw, _ = lay["bars"]
+            _, ry, _, rh = lay["row-10"]
+            s.click_xy(bx + bw / 2, ry + rh / 2)
+        toast = s.wait_for(r"toast: Saved as not a digit", timeout=5, since=mark)
+        labels = [r.get("label", "absent") for r in read_samples(s)]
+        tap.ok(toast is not None and labels == [None],
+               "with a model that can refuse, a click on its \"Not a digit\" row keeps the "
+               "drawing as not a digit (label null in the file: %s)" % labels, s.log_text(mark))
+        s.quit_app()
+
+
 def missing_mnist_session(work):
     empty = os.path.join(work, "no-mnist")
     os.makedirs(empty, exist_ok=True)
@@ -444,6 +477,7 @@ def main():
         else:
             tap.skip("personalize from the window", "no MNIST in %s" % MNIST)
         missing_mnist_session(work)
+        not_a_digit_session(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return tap.done()
