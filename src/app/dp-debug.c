@@ -365,7 +365,7 @@ dp_stall_probe_stop (DpStallProbe *probe, DpStallStats *stats)
 
 /* the widgets the GUI tests click or look at, by their widget names, in the order logged */
 static const char * const train_targets[] = {
-  "preset", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
+  "preset", "data", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
   "download", "choose", "details", "progress", "chart", "confusion",
 };
 

@@ -204,7 +204,10 @@ drain_events (DpTrainer *self)
       if (ev->kind == EVENT_PROGRESS)
         g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &ev->progress);
       else if (ev->kind == EVENT_DATA)
-        g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
+        {
+          g_debug ("train: making the data mix %d/%d", ev->data.done, ev->data.total);
+          g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
+        }
       else
         {
           const DpEpochResult *r = &ev->epoch;

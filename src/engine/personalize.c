@@ -352,6 +352,45 @@ test_accuracy (const DpPersonalizeAnchor *a, const DpNetwork *head, DpWorkspace 
   return head_correct (head, head_ws, &a->test, NULL, a->test.n, NULL) / (double) a->test.n;
 }
 
+/* "No sample to learn from: …" with why the records were skipped (empty: those without ink) */
+static void
+set_no_sample_error (GPtrArray *samples, int K, int empty, GError **error)
+{
+  int unknown = 0, refusals = 0;
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const DpStrokesRecord *rec = g_ptr_array_index (samples, i);
+      if (rec->label == DP_CLASS_NOT_A_DIGIT && K <= DP_CLASS_NOT_A_DIGIT)
+        refusals++;
+      else if (rec->label < 0 || rec->label >= K)
+        unknown++;
+    }
+  g_autoptr (GString) why = g_string_new (NULL);
+  if (samples->len == 0)
+    g_string_append (why, "there are no samples");
+  if (unknown > 0)
+    g_string_append_printf (why, "%d without a digit label", unknown);
+  if (refusals > 0)
+    g_string_append_printf (why, "%s%d labelled \"not a digit\", which this model cannot "
+                            "answer", why->len ? ", " : "", refusals);
+  if (empty > 0)
+    g_string_append_printf (why, "%s%d without ink", why->len ? ", " : "", empty);
+  g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "No sample to learn from: %s", why->str);
+}
+
+/* how many records have a label the model answers */
+static int
+count_labelled (GPtrArray *samples, int K)
+{
+  int n = 0;
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const DpStrokesRecord *rec = g_ptr_array_index (samples, i);
+      n += rec->label >= 0 && rec->label < K;
+    }
+  return n;
+}
+
 /* renders the usable samples and their distorted copies: *images (rows, 784) and their labels,
  * sample s's rows at [s·per, (s+1)·per), the first undistorted; fills the report's counts */
 static gboolean
@@ -361,18 +400,12 @@ render_samples (Run *run, GPtrArray *samples, float **images, guint8 **images_la
   int n = samples->len;
   g_autofree float *clean = g_new (float, (gsize) MAX (n, 1) * DP_INPUT_SIZE);
   g_autofree guint8 *labels = g_new (guint8, MAX (n, 1));
-  int used = 0, unknown = 0, refusals = 0, empty = 0;
+  int used = 0, empty = 0;
   for (int i = 0; i < n; i++)
     {
       const DpStrokesRecord *rec = g_ptr_array_index (samples, i);
       if (rec->label < 0 || rec->label >= run->K)
-        {
-          if (rec->label == DP_CLASS_NOT_A_DIGIT)
-            refusals++;
-          else
-            unknown++;
-          continue;
-        }
+        continue;
       g_autoptr (GError) local = NULL;
       if (!dp_preprocess_strokes (rec->strokes, clean + (gsize) used * DP_INPUT_SIZE, &local))
         {
@@ -386,17 +419,7 @@ render_samples (Run *run, GPtrArray *samples, float **images, guint8 **images_la
   report->n_skipped = n - used;
   if (used == 0)
     {
-      g_autoptr (GString) why = g_string_new (NULL);
-      if (n == 0)
-        g_string_append (why, "there are no samples");
-      if (unknown > 0)
-        g_string_append_printf (why, "%d without a digit label", unknown);
-      if (refusals > 0)
-        g_string_append_printf (why, "%s%d labelled \"not a digit\", which this model cannot "
-                                "answer", why->len ? ", " : "", refusals);
-      if (empty > 0)
-        g_string_append_printf (why, "%s%d without ink", why->len ? ", " : "", empty);
-      g_set_error (error, DP_ERROR, DP_ERROR_INVALID, "No sample to learn from: %s", why->str);
+      set_no_sample_error (samples, run->K, empty, error);
       return FALSE;
     }
 
@@ -500,7 +523,7 @@ dp_personalize_anchor_free (DpPersonalizeAnchor *a)
 static gboolean
 check_base (const DpNetwork *base, GError **error)
 {
-  int K = base->sizes[base->n_layers];
+  int K = dp_network_n_outputs (base);
   if (base->sizes[0] == DP_INPUT_SIZE && (K == DP_N_CLASSES || K == DP_MAX_CLASSES))
     return TRUE;
   g_autofree char *sizes = dp_network_describe_sizes (base);
@@ -520,7 +543,7 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
   g_autoptr (DpPersonalizeAnchor) a = g_new0 (DpPersonalizeAnchor, 1);
   a->base = dp_network_copy (base);
   a->base_head = head_of (base);
-  a->K = base->sizes[base->n_layers];
+  a->K = dp_network_n_outputs (base);
   a->dim = base->sizes[base->n_layers - 1];
   g_autoptr (DpWorkspace) ws = dp_workspace_new (base, CHUNK, FALSE);
   g_autofree float *X = NULL;
@@ -788,6 +811,15 @@ dp_personalize_run (const DpNetwork *base, GPtrArray *samples, const DpDataset *
   report_init (report);
   if (!config_check (config, error))
     return NULL;
+  /* no labelled sample: said before the MNIST part's work */
+  if (!check_base (base, error))
+    return NULL;
+  if (count_labelled (samples, dp_network_n_outputs (base)) == 0)
+    {
+      report->n_samples = report->n_skipped = samples->len;
+      set_no_sample_error (samples, dp_network_n_outputs (base), 0, error);
+      return NULL;
+    }
   if (progress != NULL)
     {
       DpPersonalizeProgress p = { DP_PERSONALIZE_STAGE_ANCHOR, "Preparing MNIST", 0.0, 0.0 };
