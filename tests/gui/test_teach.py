@@ -9,7 +9,8 @@ the toast's Undo removes it (the file is rewritten without it); a click on a row
 skip, a digit chosen out of turn, Finish offers to personalize. Your Samples (Ctrl+Shift+T): the
 counts per digit, a thumbnail's menu deletes one and relabels another (the file follows),
 export through the file chooser writes a strokes file that import reads back. Personalize
-(Ctrl+P) with MNIST (DIGITPAD_MNIST_DIR; skipped without it): the run ends with before → after,
+(Ctrl+P) with MNIST (DIGITPAD_MNIST_DIR; skipped without it): Stop ends a run with nothing
+written; a run ends with before → after,
 the personal model is active ("Personal model · N samples"), it is restored at the next start,
 and Reset goes back to the built-in model. Without MNIST the window says where to get it. With
 a model that can refuse, its "Not a digit" row keeps a drawing as a negative (label null).
@@ -362,6 +363,30 @@ def personal_session(work):
         s.quit_app()
         s.start_app()
 
+        # Stop: nothing is written, the model in use stays
+        mark = s.mark()
+        s.key("ctrl+p")
+        wid = find_window(s, "Personalize")
+        if wid is not None and s.wait_for(r"personalize: state ready", timeout=60, since=mark):
+            started = s.mark()
+            click_named(s, "personalize-bounds: ", wid, "start")
+            s.wait_for(r"personalize: state running", timeout=5, since=started)
+            click_named(s, "personalize-bounds: ", wid, "stop")
+            end = s.wait_for(r"personalize: state (done|ready)", timeout=60, since=started)
+            if end is not None and end.group(1) == "done":
+                tap.skip("Stop keeps the model in use", "the run ended before Stop was clicked")
+            else:
+                tap.ok(end is not None and "Stopped" in end.string
+                       and not s.find_all(r'model loaded: name="Personal', since=started)
+                       and not os.path.exists(os.path.join(s.tmp, "data", "digitpad",
+                                                           "personal-model.safetensors")),
+                       "Stop ends the run: nothing is written and the model in use stays",
+                       s.log_text(started))
+            key_in(s, wid, "Escape")
+            time.sleep(0.5)
+        else:
+            tap.ok(False, "the Personalize window is ready", s.log_text(mark))
+
         wid, state, mark = personalize(s)
         tap.ok(state == "done", "Personalize with %d samples and MNIST ends with a personal model "
                "in use (state: %s)" % (len(records), state), s.log_text(mark))
@@ -371,6 +396,9 @@ def personal_session(work):
                % (figures.group(1), figures.group(2)) if figures else "no figures")
         if figures:
             tap.diag("held out %s, MNIST %s" % (figures.group(1), figures.group(2)))
+        run = s.wait_for(r"personalize: finished in .*$", since=mark)
+        if run:
+            tap.diag(run.group(0))
         name = "Personal model · %d samples" % len(records)
         tap.ok(s.wait_for(r'model loaded: name="%s"' % name, timeout=5, since=mark) is not None,
                "the personal model is the model in use: \"%s\"" % name)
