@@ -18,20 +18,6 @@
 
 /* ---------- helpers ---------- */
 
-static DpNetwork *
-make_net (const int *sizes, int n_layers, DpActivation act, DpLoss loss, guint64 seed)
-{
-  DpNetwork *net = dp_network_new (sizes, n_layers, act, loss);
-  DpRng rng;
-  dp_rng_init (&rng, seed);
-  dp_network_init (net, DP_INIT_HE, &rng);
-  /* biases too, so a swap of weight and bias could not go unnoticed */
-  for (int l = 0; l < n_layers; l++)
-    for (int o = 0; o < sizes[l + 1]; o++)
-      dp_network_bias (net, l)[o] = dp_rng_range (&rng, -1, 1);
-  return net;
-}
-
 static void
 assert_same_net (const DpNetwork *a, const DpNetwork *b)
 {
@@ -56,7 +42,7 @@ static Parts
 small_model_parts (void)
 {
   static const int sizes[3] = { 784, 2, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
   g_autoptr (GBytes) bytes = dp_model_serialize (net);
   gsize len;
   const guint8 *p = g_bytes_get_data (bytes, &len);
@@ -142,7 +128,7 @@ static void
 test_round_trip (void)
 {
   static const int sizes[4] = { 784, 32, 16, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 3, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 1);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 3, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 1);
   /* awkward but finite values must come back bit for bit */
   net->params[0] = -0.0f;
   net->params[1] = FLT_MIN / 4; /* subnormal */
@@ -213,7 +199,7 @@ test_round_trip_kinds (void)
   };
   for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
     {
-      g_autoptr (DpNetwork) net = make_net (kinds[k].sizes, kinds[k].n, kinds[k].a, kinds[k].l, k);
+      g_autoptr (DpNetwork) net = dp_test_random_net (kinds[k].sizes, kinds[k].n, kinds[k].a, kinds[k].l, k);
       g_autoptr (GBytes) bytes = dp_model_serialize (net);
       g_assert_nonnull (g_strstr_len ((const char *) g_bytes_get_data (bytes, NULL) + 8,
                                       g_bytes_get_size (bytes) - 8,
@@ -231,7 +217,7 @@ static void
 test_minimal_foreign (void)
 {
   static const int sizes[2] = { 784, 10 };
-  g_autoptr (DpNetwork) ref = make_net (sizes, 1, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 9);
+  g_autoptr (DpNetwork) ref = dp_test_random_net (sizes, 1, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 9);
   gsize wbytes = 7840 * 4, bbytes = 10 * 4;
   /* data: 16 bytes of gap, then the bias, then the weights */
   gsize data_len = 16 + bbytes + wbytes;
@@ -269,7 +255,7 @@ static void
 test_load_bytes_builtin_name (void)
 {
   static const int sizes[3] = { 784, 4, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
   g_autoptr (GBytes) bytes = dp_model_serialize (net);
   /* a copy with the last byte cut: the message carries the name given */
   g_autoptr (GBytes) cut = g_bytes_new_from_bytes (bytes, 0, g_bytes_get_size (bytes) - 1);
@@ -510,7 +496,7 @@ test_save_refuses (void)
   g_autofree char *dir = dp_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
   static const int sizes[3] = { 784, 3, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
   GError *error = NULL;
 
   net->params[5] = NAN;
@@ -521,7 +507,7 @@ test_save_refuses (void)
   net->params[5] = 0;
 
   static const int tiny[3] = { 4, 3, 2 };
-  g_autoptr (DpNetwork) small = make_net (tiny, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
+  g_autoptr (DpNetwork) small = dp_test_random_net (tiny, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
   g_assert_false (dp_model_save (small, path, &error));
   dp_test_assert_message (error, "cannot save a 4-3-2 network", NULL);
   g_clear_error (&error);
@@ -640,7 +626,7 @@ static void
 test_theta_export (void)
 {
   static const int sizes[3] = { 784, 5, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 4);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 4);
   dp_network_bias (net, 0)[0] = 0.1f;
   dp_network_weights (net, 0)[0] = -0.0f;
   dp_network_weights (net, 0)[1] = 1e-40f; /* subnormal */
@@ -675,7 +661,7 @@ test_theta_export_refuses (void)
 {
   g_autofree char *dir = dp_test_tmpdir ();
   static const int relu_sizes[3] = { 784, 5, 10 };
-  g_autoptr (DpNetwork) relu = make_net (relu_sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 1);
+  g_autoptr (DpNetwork) relu = dp_test_random_net (relu_sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 1);
   GError *error = NULL;
   g_assert_false (dp_theta_can_export (relu));
   g_assert_false (dp_theta_export (relu, dir, &error));
@@ -683,12 +669,12 @@ test_theta_export_refuses (void)
   dp_test_assert_message (error, "only a 784-h-10 network with sigmoid", "this one is 784-5-10 relu with softmax outputs", NULL);
   g_clear_error (&error);
   static const int deep[4] = { 784, 5, 5, 10 };
-  g_autoptr (DpNetwork) three = make_net (deep, 3, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 1);
+  g_autoptr (DpNetwork) three = dp_test_random_net (deep, 3, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 1);
   g_assert_false (dp_theta_can_export (three));
   g_assert_false (dp_theta_export (three, dir, &error));
   dp_test_assert_message (error, "784-5-5-10", NULL);
   g_clear_error (&error);
-  g_autoptr (DpNetwork) soft = make_net (relu_sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SOFTMAX_CE, 1);
+  g_autoptr (DpNetwork) soft = dp_test_random_net (relu_sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SOFTMAX_CE, 1);
   g_assert_false (dp_theta_can_export (soft));
   g_assert_false (dp_theta_export (soft, dir, &error));
   dp_test_assert_message (error, "sigmoid with softmax outputs", NULL);
@@ -973,7 +959,7 @@ static void
 test_refuse_round_trip (void)
 {
   static const int sizes[3] = { 784, 8, 11 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
   dp_network_set_meta (net, DP_META_TEMPERATURE, "1.7500");
   dp_network_set_meta (net, DP_META_CALIBRATION_ECE, "0.0123");
   g_autofree char *dir = dp_test_tmpdir ();
@@ -1006,7 +992,7 @@ test_refuse_round_trip (void)
   g_assert_cmpmem (&r1, sizeof r1, &r2, sizeof r2);
   /* a 10-output model's file says nothing about refusing */
   static const int ten[3] = { 784, 8, 10 };
-  g_autoptr (DpNetwork) digits = make_net (ten, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
+  g_autoptr (DpNetwork) digits = dp_test_random_net (ten, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 5);
   g_autoptr (GBytes) d = dp_model_serialize (digits);
   g_assert_null (g_strstr_len ((const char *) g_bytes_get_data (d, NULL) + 8, 4096, "refuse"));
   dp_test_rmdir (dir);
@@ -1026,7 +1012,7 @@ test_bad_refuse (void)
                      "metadata \"refuse\" is \"threshold\"", "knows \"class\"", NULL);
   /* 11 outputs with nothing saying what the eleventh is */
   static const int sizes[3] = { 784, 2, 11 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
   g_autoptr (GBytes) bytes = dp_model_serialize (net);
   gsize len;
   const guint8 *p = g_bytes_get_data (bytes, &len);
@@ -1039,7 +1025,7 @@ test_bad_refuse (void)
   expect_bytes_fail (packed, "the last layer has 11 outputs but no metadata \"refuse\"", NULL);
   /* 12 outputs are no digit model */
   static const int twelve[3] = { 784, 2, 12 };
-  g_autoptr (DpNetwork) big = make_net (twelve, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
+  g_autoptr (DpNetwork) big = dp_test_random_net (twelve, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 3);
   g_autofree char *dir = dp_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
   GError *error = NULL;
@@ -1063,7 +1049,7 @@ test_bad_temperature (void)
     }
   /* and dp_model_save does not write what the loader would refuse */
   static const int sizes[3] = { 784, 3, 10 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 2);
   dp_network_set_meta (net, DP_META_TEMPERATURE, "hot");
   g_autofree char *dir = dp_test_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "t.safetensors", NULL);
@@ -1091,7 +1077,7 @@ static void
 test_theta_refuse_not_exported (void)
 {
   static const int sizes[3] = { 784, 5, 11 };
-  g_autoptr (DpNetwork) net = make_net (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 2);
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_SIGMOID, DP_LOSS_SIGMOID_CE, 2);
   g_assert_false (dp_theta_can_export (net));
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/model-file.h"
 #include "engine/network.h"
+#include "test-util.h"
 
 #define B_TEST 5
 
@@ -336,19 +337,6 @@ test_names (void)
 
 /* ---------- "not a digit" and the calibration temperature ---------- */
 
-static DpNetwork *
-make_biased_net (const int *sizes, int n_layers, DpActivation act, DpLoss loss, guint64 seed)
-{
-  DpNetwork *net = dp_network_new (sizes, n_layers, act, loss);
-  DpRng rng;
-  dp_rng_init (&rng, seed);
-  dp_network_init (net, DP_INIT_HE, &rng);
-  for (int l = 0; l < n_layers; l++)
-    for (int o = 0; o < sizes[l + 1]; o++)
-      dp_network_bias (net, l)[o] = dp_rng_range (&rng, -1, 1);
-  return net;
-}
-
 /* A 10-output model answers bit for bit as before the eleventh class and the temperature: the
  * bits below were printed by the engine of commit f0941b5 (OpenBLAS 0.3.21, core Haswell) for the
  * same nets and images. Another BLAS kernel rounds its sums in another order, so on another core
@@ -384,10 +372,9 @@ test_ten_outputs_unchanged (void)
     X[i] = (float) ((i * 37) % 101) / 100.0f;
   for (int k = 0; k < 2; k++)
     {
-      g_autoptr (DpNetwork) net = make_biased_net (sizes, 2, k ? DP_ACTIVATION_SIGMOID
-                                                               : DP_ACTIVATION_RELU,
-                                                   k ? DP_LOSS_SIGMOID_CE : DP_LOSS_SOFTMAX_CE,
-                                                   7 + k);
+      g_autoptr (DpNetwork) net =
+        dp_test_random_net (sizes, 2, k ? DP_ACTIVATION_SIGMOID : DP_ACTIVATION_RELU,
+                            k ? DP_LOSS_SIGMOID_CE : DP_LOSS_SOFTMAX_CE, 7 + k);
       g_assert_cmpint (dp_network_n_outputs (net), ==, 10);
       g_assert_false (dp_network_can_refuse (net));
       g_assert_cmpfloat (dp_network_temperature (net), ==, 1.0f);

@@ -1,4 +1,4 @@
-/* test-util.h: what the unit tests share: where MNIST is, scratch directories. */
+/* test-util.h: what the unit tests share: where MNIST is, scratch directories, a random net. */
 #pragma once
 
 #include <stdarg.h>
@@ -6,6 +6,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+
+#include "engine/network.h"
 
 /* DIGITPAD_MNIST_DIR, or ../shared/mnist from the repo root; NULL if it holds no MNIST */
 static inline const char *
@@ -71,4 +73,19 @@ dp_test_assert_message (const GError *error, ...)
   va_start (ap, error);
   dp_test_assert_message_va (error, ap);
   va_end (ap);
+}
+
+/* A network of these sizes with He-initialised weights and biases from U(−1, 1) (so that a swap
+ * of weight and bias could not go unnoticed), from seed. */
+static inline DpNetwork *
+dp_test_random_net (const int *sizes, int n_layers, DpActivation act, DpLoss loss, guint64 seed)
+{
+  DpNetwork *net = dp_network_new (sizes, n_layers, act, loss);
+  DpRng rng;
+  dp_rng_init (&rng, seed);
+  dp_network_init (net, DP_INIT_HE, &rng);
+  for (int l = 0; l < n_layers; l++)
+    for (int o = 0; o < sizes[l + 1]; o++)
+      dp_network_bias (net, l)[o] = dp_rng_range (&rng, -1, 1);
+  return net;
 }

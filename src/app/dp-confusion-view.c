@@ -4,17 +4,22 @@
  * (the share of that row it holds); the off-diagonal cells in red by their count relative to
  * the largest error, on a square-root scale so that a handful of mistakes still shows. Each
  * cell prints its count in a colour picked from the fill's luminance over the theme's
- * background, so it reads in light and dark styles. Clicking a cell emits "cell-activated". */
+ * background, so it reads in light and dark styles. Clicking a cell emits "cell-activated".
+ * With a model that can say "not a digit" the matrix has an eleventh row and column, marked
+ * "×" (DP_CLASS_NOT_A_DIGIT). */
 #include "dp-confusion-view.h"
 
 #include <math.h>
+
+#include <glib/gi18n.h>
 
 struct _DpConfusionView
 {
   GtkWidget parent_instance;
 
   gboolean has_data;
-  guint m[10][10]; /* [true][predicted] */
+  int n;                                    /* classes: 10, or 11 with "not a digit" */
+  guint m[DP_MAX_CLASSES][DP_MAX_CLASSES]; /* [true][predicted], n × n */
   int sel_truth, sel_pred;
   int hover_truth, hover_pred;
 };
@@ -39,10 +44,10 @@ geometry (DpConfusionView *self)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
-  double cell = floor (MIN (w - LABEL_SPACE, h - LABEL_SPACE) / 10.0);
+  double cell = floor (MIN (w - LABEL_SPACE, h - LABEL_SPACE) / (double) self->n);
   cell = MAX (cell, 8);
   /* centred horizontally, flush top */
-  double x0 = floor ((w - (LABEL_SPACE + 10 * cell)) / 2) + LABEL_SPACE;
+  double x0 = floor ((w - (LABEL_SPACE + self->n * cell)) / 2) + LABEL_SPACE;
   return (Geometry) { x0, LABEL_SPACE, cell };
 }
 
@@ -52,7 +57,7 @@ cell_at (DpConfusionView *self, double x, double y, int *truth, int *pred)
   Geometry g = geometry (self);
   int c = (int) floor ((x - g.x0) / g.cell);
   int r = (int) floor ((y - g.y0) / g.cell);
-  if (x < g.x0 || y < g.y0 || c < 0 || c > 9 || r < 0 || r > 9)
+  if (x < g.x0 || y < g.y0 || c < 0 || c >= self->n || r < 0 || r >= self->n)
     return FALSE;
   *truth = r;
   *pred = c;
@@ -98,18 +103,19 @@ dp_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   pango_attr_list_insert (attrs, pango_attr_scale_new (scale));
   pango_layout_set_attributes (layout, attrs);
 
-  guint row_sum[10] = { 0 };
+  const int n_classes = self->n;
+  guint row_sum[DP_MAX_CLASSES] = { 0 };
   guint max_err = 0;
-  for (int t = 0; t < 10; t++)
-    for (int p = 0; p < 10; p++)
+  for (int t = 0; t < n_classes; t++)
+    for (int p = 0; p < n_classes; p++)
       {
         row_sum[t] += self->m[t][p];
         if (t != p)
           max_err = MAX (max_err, self->m[t][p]);
       }
 
-  for (int t = 0; t < 10; t++)
-    for (int p = 0; p < 10; p++)
+  for (int t = 0; t < n_classes; t++)
+    for (int p = 0; p < n_classes; p++)
       {
         double x = g.x0 + p * g.cell, y = g.y0 + t * g.cell;
         guint n = self->m[t][p];
@@ -159,18 +165,19 @@ dp_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   pango_attr_list_insert (attrs, pango_attr_scale_new (0.85));
   pango_layout_set_attributes (layout, attrs);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.75);
-  for (int i = 0; i < 10; i++)
+  for (int i = 0; i < n_classes; i++)
     {
       char buf[4] = { '0' + i, 0 };
-      show_text (cr, layout, buf, g.x0 + (i + 0.5) * g.cell, g.y0 - 10);
-      show_text (cr, layout, buf, g.x0 - 12, g.y0 + (i + 0.5) * g.cell);
+      const char *label = i == DP_CLASS_NOT_A_DIGIT ? "×" : buf;
+      show_text (cr, layout, label, g.x0 + (i + 0.5) * g.cell, g.y0 - 10);
+      show_text (cr, layout, label, g.x0 - 12, g.y0 + (i + 0.5) * g.cell);
     }
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
-  show_text (cr, layout, "Predicted", g.x0 + 5 * g.cell, 10);
+  show_text (cr, layout, _("Predicted"), g.x0 + n_classes / 2.0 * g.cell, 10);
   cairo_save (cr);
-  cairo_translate (cr, g.x0 - 34, g.y0 + 5 * g.cell);
+  cairo_translate (cr, g.x0 - 34, g.y0 + n_classes / 2.0 * g.cell);
   cairo_rotate (cr, -G_PI / 2);
-  show_text (cr, layout, "True", 0, 0);
+  show_text (cr, layout, _("True"), 0, 0);
   cairo_restore (cr);
 
   pango_attr_list_unref (attrs);
@@ -183,8 +190,9 @@ dp_confusion_view_measure (GtkWidget *widget, GtkOrientation orientation, int fo
                            int *minimum, int *natural, int *minimum_baseline,
                            int *natural_baseline)
 {
-  *minimum = LABEL_SPACE + 10 * 24;
-  *natural = LABEL_SPACE + 10 * 32;
+  DpConfusionView *self = DP_CONFUSION_VIEW (widget);
+  *minimum = LABEL_SPACE + self->n * 24;
+  *natural = LABEL_SPACE + self->n * 32;
 }
 
 static void
@@ -228,9 +236,18 @@ dp_confusion_view_query_tooltip (GtkWidget *widget, int x, int y, gboolean keybo
   int t, p;
   if (!self->has_data || !cell_at (self, x, y, &t, &p))
     return FALSE;
-  g_autofree char *text =
-    t == p ? g_strdup_printf ("%u images of %d recognised correctly", self->m[t][p], t)
-           : g_strdup_printf ("%u images of %d taken for %d", self->m[t][p], t, p);
+  guint n = self->m[t][p];
+  g_autofree char *text = NULL;
+  if (t == p && t == DP_CLASS_NOT_A_DIGIT)
+    text = g_strdup_printf (_("%u non-digits answered “not a digit”"), n);
+  else if (t == p)
+    text = g_strdup_printf (_("%u images of %d recognised correctly"), n, t);
+  else if (p == DP_CLASS_NOT_A_DIGIT)
+    text = g_strdup_printf (_("%u images of %d taken for “not a digit”"), n, t);
+  else if (t == DP_CLASS_NOT_A_DIGIT)
+    text = g_strdup_printf (_("%u non-digits taken for %d"), n, p);
+  else
+    text = g_strdup_printf (_("%u images of %d taken for %d"), n, t, p);
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
@@ -256,6 +273,7 @@ dp_confusion_view_init (DpConfusionView *self)
 {
   self->sel_truth = self->sel_pred = -1;
   self->hover_truth = self->hover_pred = -1;
+  self->n = DP_N_CLASSES;
 
   GtkGesture *click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (on_click_released_cb), self);
@@ -282,11 +300,18 @@ dp_confusion_view_set_metrics (DpConfusionView *self, const DpMetrics *metrics)
 {
   g_return_if_fail (DP_IS_CONFUSION_VIEW (self));
   self->has_data = metrics != NULL;
+  int n = metrics != NULL && metrics->n_classes == DP_MAX_CLASSES ? DP_MAX_CLASSES
+                                                                  : DP_N_CLASSES;
   if (metrics != NULL)
     memcpy (self->m, metrics->confusion, sizeof self->m);
   else
     memset (self->m, 0, sizeof self->m);
   self->sel_truth = self->sel_pred = -1;
+  if (n != self->n)
+    {
+      self->n = n;
+      gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -294,8 +319,8 @@ void
 dp_confusion_view_select (DpConfusionView *self, int truth, int predicted)
 {
   g_return_if_fail (DP_IS_CONFUSION_VIEW (self));
-  self->sel_truth = truth >= 0 && truth < 10 ? truth : -1;
-  self->sel_pred = predicted >= 0 && predicted < 10 ? predicted : -1;
+  self->sel_truth = truth >= 0 && truth < self->n ? truth : -1;
+  self->sel_pred = predicted >= 0 && predicted < self->n ? predicted : -1;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -304,7 +329,7 @@ dp_confusion_view_cell_center (DpConfusionView *self, int truth, int predicted, 
                                double *y)
 {
   g_return_val_if_fail (DP_IS_CONFUSION_VIEW (self), FALSE);
-  if (truth < 0 || truth > 9 || predicted < 0 || predicted > 9)
+  if (truth < 0 || truth >= self->n || predicted < 0 || predicted >= self->n)
     return FALSE;
   Geometry g = geometry (self);
   *x = g.x0 + (predicted + 0.5) * g.cell;

@@ -1,5 +1,6 @@
-/* dp-confusion-view.h: DpConfusionView, a 10×10 confusion-matrix heat map with counts; a click
- * on a cell emits "cell-activated" (true class, predicted class). */
+/* dp-confusion-view.h: DpConfusionView, a 10×10 confusion-matrix heat map with counts (11×11
+ * with the "not a digit" row and column when the metrics have them); a click on a cell emits
+ * "cell-activated" (true class, predicted class; DP_CLASS_NOT_A_DIGIT for "not a digit"). */
 #pragma once
 
 #include <gtk/gtk.h>

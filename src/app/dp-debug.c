@@ -4,6 +4,7 @@
 #include "dp-debug.h"
 
 #include "dp-confusion-view.h"
+#include "engine/network.h"
 
 static gboolean
 dp_debug_enabled (void)
@@ -182,13 +183,20 @@ static void
 timer_log (DpPredictionTimer *timer, double redraw_ms, gint64 t_end)
 {
   const DpPrediction *p = &timer->shown;
+  /* "digit=4", or "digit=none closest=4" when the answer is "not a digit" */
+  g_autofree char *answer = p->digit == DP_CLASS_NOT_A_DIGIT
+                              ? g_strdup_printf ("none closest=%d", p->closest_digit)
+                              : g_strdup_printf ("%d", p->digit);
+  char refuse[48] = "";
 
-  g_debug ("prediction #%u: digit=%d confidence=%.4f runner_up=%d (%.4f) unsure=%s "
+  if (p->not_a_digit_p >= 0.0f)
+    g_snprintf (refuse, sizeof refuse, " not_a_digit=%.4f", p->not_a_digit_p);
+  g_debug ("prediction #%u: digit=%s confidence=%.4f runner_up=%d (%.4f) unsure=%s "
            "trigger=%s strokes=%u preprocess_ms=%.3f inference_ms=%.3f redraw_ms=%.3f "
-           "total_ms=%.3f",
-           timer->seq, p->digit, p->confidence, p->runner_up, p->runner_up_p,
+           "total_ms=%.3f%s",
+           timer->seq, answer, p->confidence, p->runner_up, p->runner_up_p,
            p->unsure ? "yes" : "no", p->trigger, p->n_strokes, p->preprocess_ms, p->inference_ms,
-           redraw_ms, t_end > 0 ? (t_end - p->t_trigger) / 1000.0 : -1.0);
+           redraw_ms, t_end > 0 ? (t_end - p->t_trigger) / 1000.0 : -1.0, refuse);
   timer->pending = FALSE;
 }
 

@@ -37,8 +37,11 @@ typedef struct
   const char *trigger; /* static string: drawing, stroke-end, undo, predict, image … */
   gint64 t_trigger;    /* g_get_monotonic_time() when it was asked for */
   double preprocess_ms, inference_ms;
-  int digit, runner_up;
+  int digit;           /* the answer: 0 … 9, or DP_CLASS_NOT_A_DIGIT ("not a digit") */
+  int runner_up;       /* the most probable digit other than the answer */
+  int closest_digit;   /* the most probable digit */
   float confidence, runner_up_p;
+  float not_a_digit_p; /* the "not a digit" probability; < 0 for a 10-output model */
   gboolean unsure;
   guint n_strokes;
 } DpPrediction;
@@ -46,7 +49,8 @@ typedef struct
 typedef struct _DpPredictionTimer DpPredictionTimer;
 
 /* Follows widget's frame clock: a result handed over with dp_prediction_timer_shown() is logged
- * ("prediction #N: digit=… trigger=… total_ms=…") after the next frame is painted, so total_ms
+ * ("prediction #N: digit=… trigger=… total_ms=…", digit=none closest=D for "not a digit", and
+ * " not_a_digit=P" at the end with an 11-output model) after the next frame is painted, so total_ms
  * is the time to the screen. Freed with the widget. */
 DpPredictionTimer *dp_prediction_timer_new   (GtkWidget *widget);
 void               dp_prediction_timer_shown (DpPredictionTimer  *timer,

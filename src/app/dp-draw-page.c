@@ -130,7 +130,7 @@ predict (DpDrawPage *self, Want why, gint64 t_trigger)
   const OpenedImage *image = shown_image (self);
   g_autoptr (GError) error = NULL;
   float input[DP_INPUT_SIZE]; /* (28, 28) */
-  float probs[DP_MAX_CLASSES];
+  DpRecognition r;
   DpPrediction p = { .trigger = wants[why].trigger, .t_trigger = t_trigger };
   gint64 t1, t2, t3;
 
@@ -153,17 +153,21 @@ predict (DpDrawPage *self, Want why, gint64 t_trigger)
       return;
     }
   t2 = g_get_monotonic_time ();
-  dp_network_predict (model, input, probs);
+  dp_network_recognise (model, input, &r);
   t3 = g_get_monotonic_time ();
   self->last_cost_us = t3 - t1;
 
-  dp_result_view_set_result (self->result_view, input, probs);
+  dp_result_view_set_result (self->result_view, input, &r);
 
   p.preprocess_ms = image ? image->preprocess_ms : (t2 - t1) / 1000.0;
   p.inference_ms = (t3 - t2) / 1000.0;
-  p.unsure = dp_result_is_unsure (probs, &p.digit, &p.runner_up);
-  p.confidence = probs[p.digit];
-  p.runner_up_p = probs[p.runner_up];
+  p.unsure = dp_result_view_get_state (self->result_view) == DP_RESULT_UNSURE;
+  p.digit = r.answer;
+  p.confidence = r.confidence;
+  p.runner_up = dp_result_runner_up_digit (&r);
+  p.runner_up_p = r.probs[p.runner_up];
+  p.closest_digit = r.closest_digit;
+  p.not_a_digit_p = r.n_outputs > DP_N_CLASSES ? r.probs[DP_CLASS_NOT_A_DIGIT] : -1.0f;
   p.n_strokes = image ? 0 : dp_strokes_get_n_strokes (strokes);
   dp_prediction_timer_shown (self->timer, &p);
 }

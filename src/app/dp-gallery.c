@@ -62,8 +62,11 @@ dp_gallery_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
       guint8 t = g_array_index (self->truth, guint8, i);
       guint8 p = g_array_index (self->predicted, guint8, i);
-      char buf[32];
-      g_snprintf (buf, sizeof buf, "%u → %u", t, p);
+      char buf[32], tb[8], pb[8];
+      /* "×" is "not a digit", as in the confusion matrix */
+      g_snprintf (tb, sizeof tb, t == DP_CLASS_NOT_A_DIGIT ? "×" : "%u", t);
+      g_snprintf (pb, sizeof pb, p == DP_CLASS_NOT_A_DIGIT ? "×" : "%u", p);
+      g_snprintf (buf, sizeof buf, "%s → %s", tb, pb);
       int w, h;
       pango_layout_set_text (layout, buf, -1);
       pango_layout_get_pixel_size (layout, &w, &h);

@@ -1,6 +1,8 @@
 /* dp-result-view.c: shows one prediction. The verdict, the bars and the preview change together
  * in set_result(); the preview is drawn with nearest-neighbour sampling so each of the 28×28
- * pixels stays a crisp square (GtkPicture would smooth it). */
+ * pixels stays a crisp square (GtkPicture would smooth it). A row of the bars (a label, a bar, a
+ * percentage) per output: the ten digits, and "Not a digit", shown only with a model that has
+ * that output. */
 #include "dp-result-view.h"
 
 #include <glib/gi18n.h>
@@ -19,25 +21,29 @@ struct _DpResultView
   GtkGrid *bars_grid;
   GtkDrawingArea *preview;
 
-  GtkLevelBar *bars[DP_N_CLASSES];
-  GtkLabel *digits[DP_N_CLASSES];
-  GtkLabel *percents[DP_N_CLASSES];
+  /* one row per output: [DP_CLASS_NOT_A_DIGIT] is "Not a digit", hidden with 10 outputs */
+  GtkLevelBar *bars[DP_MAX_CLASSES];
+  GtkLabel *digits[DP_MAX_CLASSES];
+  GtkLabel *percents[DP_MAX_CLASSES];
 
-  gboolean has_result;
+  DpResultState state;
   float input[DP_INPUT_SIZE]; /* (28, 28) */
-  float probs[DP_N_CLASSES];
+  DpRecognition result;
 };
 
 G_DEFINE_FINAL_TYPE (DpResultView, dp_result_view, GTK_TYPE_WIDGET)
 
+/* DpResultState → the word the debug line uses */
+static const char *const state_names[] = { "empty", "digit", "unsure", "not-a-digit" };
+
 gboolean
-dp_result_is_unsure (const float *probs, int *best, int *runner_up)
+dp_result_is_unsure (const float *probs, int n, int *best, int *runner_up)
 {
   int b = 0, r = 1;
 
   if (probs[1] > probs[0])
     b = 1, r = 0;
-  for (int i = 2; i < DP_N_CLASSES; i++)
+  for (int i = 2; i < n; i++)
     if (probs[i] > probs[b])
       r = b, b = i;
     else if (probs[i] > probs[r])
@@ -49,12 +55,40 @@ dp_result_is_unsure (const float *probs, int *best, int *runner_up)
   return probs[b] < DP_UNSURE_THRESHOLD || probs[b] - probs[r] < DP_UNSURE_MARGIN;
 }
 
+int
+dp_result_runner_up_digit (const DpRecognition *r)
+{
+  int best = -1;
+
+  for (int i = 0; i < DP_N_CLASSES; i++)
+    if (i != r->answer && (best < 0 || r->probs[i] > r->probs[best]))
+      best = i;
+  return best;
+}
+
+/* "4", or "not a digit" for the eleventh output */
+static char *
+output_name (int k)
+{
+  return k == DP_CLASS_NOT_A_DIGIT ? g_strdup (_("not a digit")) : g_strdup_printf ("%d", k);
+}
+
+static void
+set_classes (GtkWidget *widget, const char *name, gboolean on)
+{
+  if (on)
+    gtk_widget_add_css_class (widget, name);
+  else
+    gtk_widget_remove_css_class (widget, name);
+}
+
 static void
 preview_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
 {
   DpResultView *self = DP_RESULT_VIEW (user_data);
   /* as MNIST stores it: white ink (1.0) on black */
-  cairo_surface_t *surface = dp_digit_surface_new (self->has_result ? self->input : NULL);
+  cairo_surface_t *surface = dp_digit_surface_new (self->state != DP_RESULT_EMPTY ? self->input
+                                                                                 : NULL);
   int side = MIN (width, height);
 
   cairo_save (cr);
@@ -67,31 +101,41 @@ preview_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
 }
 
 void
-dp_result_view_set_result (DpResultView *self, const float *input, const float *probs)
+dp_result_view_set_result (DpResultView *self, const float *input, const DpRecognition *r)
 {
   int best, runner_up;
-  gboolean unsure;
   char text[64];
 
   g_return_if_fail (DP_IS_RESULT_VIEW (self));
-  g_return_if_fail (input != NULL && probs != NULL);
+  g_return_if_fail (input != NULL && r != NULL);
+  g_return_if_fail (r->n_outputs == DP_N_CLASSES || r->n_outputs == DP_MAX_CLASSES);
 
   memcpy (self->input, input, sizeof self->input);
-  memcpy (self->probs, probs, sizeof self->probs);
-  self->has_result = TRUE;
-  unsure = dp_result_is_unsure (probs, &best, &runner_up);
+  self->result = *r;
+  const float *probs = r->probs;
+  gboolean unsure = dp_result_is_unsure (probs, r->n_outputs, &best, &runner_up);
 
-  g_snprintf (text, sizeof text, "%d", best);
-  gtk_label_set_label (self->digit_label, text);
-  if (unsure)
+  if (r->answer == DP_CLASS_NOT_A_DIGIT)
     {
-      g_autofree char *detail = g_strdup_printf (_("Maybe %d (%.0f %%), or %d (%.0f %%)"), best,
-                                                 100.0 * probs[best], runner_up,
+      /* not a hesitation between digits but an answer: its own look, the closest digit a hint */
+      g_autofree char *detail = g_strdup_printf (_("Closest: %d (%.0f %%)"), r->closest_digit,
+                                                 100.0 * probs[r->closest_digit]);
+      self->state = DP_RESULT_NOT_A_DIGIT;
+      gtk_label_set_label (self->digit_label, "×");
+      gtk_label_set_label (self->verdict_label, _("Not a Digit"));
+      gtk_label_set_label (self->detail_label, detail);
+    }
+  else if (unsure)
+    {
+      g_autofree char *other = output_name (runner_up);
+      g_autofree char *detail = g_strdup_printf (_("Maybe %d (%.0f %%), or %s (%.0f %%)"), best,
+                                                 100.0 * probs[best], other,
                                                  100.0 * probs[runner_up]);
+      self->state = DP_RESULT_UNSURE;
+      g_snprintf (text, sizeof text, "%d", best);
+      gtk_label_set_label (self->digit_label, text);
       gtk_label_set_label (self->verdict_label, _("Not sure"));
       gtk_label_set_label (self->detail_label, detail);
-      gtk_widget_add_css_class (GTK_WIDGET (self->digit_label), "unsure");
-      gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), "warning");
     }
   else
     {
@@ -99,35 +143,42 @@ dp_result_view_set_result (DpResultView *self, const float *input, const float *
       g_autofree char *verdict = probs[best] >= 0.9995f
                                    ? g_strdup (_("Over 99.9 % confident"))
                                    : g_strdup_printf (_("%.1f %% confident"), 100.0 * probs[best]);
-      g_autofree char *detail = g_strdup_printf (_("Next best: %d (%.1f %%)"), runner_up,
+      g_autofree char *other = output_name (runner_up);
+      g_autofree char *detail = g_strdup_printf (_("Next best: %s (%.1f %%)"), other,
                                                  100.0 * probs[runner_up]);
+      self->state = DP_RESULT_DIGIT;
+      g_snprintf (text, sizeof text, "%d", best);
+      gtk_label_set_label (self->digit_label, text);
       gtk_label_set_label (self->verdict_label, verdict);
       gtk_label_set_label (self->detail_label, detail);
-      gtk_widget_remove_css_class (GTK_WIDGET (self->digit_label), "unsure");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), "warning");
     }
+  set_classes (GTK_WIDGET (self->digit_label), "unsure", self->state == DP_RESULT_UNSURE);
+  set_classes (GTK_WIDGET (self->verdict_label), "warning", self->state == DP_RESULT_UNSURE);
+  set_classes (GTK_WIDGET (self->digit_label), "not-a-digit",
+               self->state == DP_RESULT_NOT_A_DIGIT);
 
-  for (int i = 0; i < DP_N_CLASSES; i++)
+  for (int i = 0; i < DP_MAX_CLASSES; i++)
     {
+      gboolean shown = i < r->n_outputs;
+      gtk_widget_set_visible (GTK_WIDGET (self->digits[i]), shown);
+      gtk_widget_set_visible (GTK_WIDGET (self->bars[i]), shown);
+      gtk_widget_set_visible (GTK_WIDGET (self->percents[i]), shown);
+      if (!shown)
+        continue;
       g_snprintf (text, sizeof text, "%.1f %%", 100.0 * probs[i]);
       gtk_level_bar_set_value (self->bars[i], CLAMP (probs[i], 0.f, 1.f));
       gtk_label_set_label (self->percents[i], text);
-      if (i == best)
-        {
-          gtk_widget_add_css_class (GTK_WIDGET (self->bars[i]), "winner");
-          gtk_widget_add_css_class (GTK_WIDGET (self->digits[i]), "winner");
-          gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "winner");
-        }
-      else
-        {
-          gtk_widget_remove_css_class (GTK_WIDGET (self->bars[i]), "winner");
-          gtk_widget_remove_css_class (GTK_WIDGET (self->digits[i]), "winner");
-          gtk_widget_remove_css_class (GTK_WIDGET (self->percents[i]), "winner");
-        }
+      set_classes (GTK_WIDGET (self->bars[i]), "winner", i == best);
+      set_classes (GTK_WIDGET (self->digits[i]), "winner", i == best);
+      set_classes (GTK_WIDGET (self->percents[i]), "winner", i == best);
     }
 
   gtk_stack_set_visible_child_name (self->state_stack, "result");
   gtk_widget_queue_draw (GTK_WIDGET (self->preview));
+  /* for the GUI tests (dp-debug.h): what the panel says, in words */
+  g_debug ("result view: state=%s bars=%d verdict=\"%s\" detail=\"%s\"",
+           state_names[self->state], r->n_outputs, gtk_label_get_label (self->verdict_label),
+           gtk_label_get_label (self->detail_label));
 }
 
 void
@@ -135,17 +186,24 @@ dp_result_view_clear (DpResultView *self)
 {
   g_return_if_fail (DP_IS_RESULT_VIEW (self));
 
-  self->has_result = FALSE;
-  for (int i = 0; i < DP_N_CLASSES; i++)
+  self->state = DP_RESULT_EMPTY;
+  for (int i = 0; i < DP_MAX_CLASSES; i++)
     {
       gtk_level_bar_set_value (self->bars[i], 0.0);
       gtk_label_set_label (self->percents[i], "–");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->bars[i]), "winner");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->digits[i]), "winner");
-      gtk_widget_remove_css_class (GTK_WIDGET (self->percents[i]), "winner");
+      set_classes (GTK_WIDGET (self->bars[i]), "winner", FALSE);
+      set_classes (GTK_WIDGET (self->digits[i]), "winner", FALSE);
+      set_classes (GTK_WIDGET (self->percents[i]), "winner", FALSE);
     }
   gtk_stack_set_visible_child_name (self->state_stack, "empty");
   gtk_widget_queue_draw (GTK_WIDGET (self->preview));
+}
+
+DpResultState
+dp_result_view_get_state (DpResultView *self)
+{
+  g_return_val_if_fail (DP_IS_RESULT_VIEW (self), DP_RESULT_EMPTY);
+  return self->state;
 }
 
 static void
@@ -185,12 +243,15 @@ dp_result_view_init (DpResultView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* the ten rows are alike: built here rather than spelled out ten times in the template */
-  for (int i = 0; i < DP_N_CLASSES; i++)
+  /* the rows are alike: built here rather than spelled out eleven times in the template; the
+   * "Not a digit" row stays hidden until a model with that output answers */
+  for (int i = 0; i < DP_MAX_CLASSES; i++)
     {
       char digit[2] = { (char) ('0' + i), 0 };
 
-      self->digits[i] = GTK_LABEL (gtk_label_new (digit));
+      self->digits[i] = GTK_LABEL (gtk_label_new (i == DP_CLASS_NOT_A_DIGIT ? _("Not a digit")
+                                                                               : digit));
+      gtk_label_set_xalign (self->digits[i], 0.0);
       gtk_widget_add_css_class (GTK_WIDGET (self->digits[i]), "numeric");
       gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->digits[i]), 0, i, 1, 1);
 
@@ -214,6 +275,12 @@ dp_result_view_init (DpResultView *self)
       gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "numeric");
       gtk_widget_add_css_class (GTK_WIDGET (self->percents[i]), "caption");
       gtk_grid_attach (self->bars_grid, GTK_WIDGET (self->percents[i]), 2, i, 1, 1);
+      if (i == DP_CLASS_NOT_A_DIGIT)
+        {
+          gtk_widget_set_visible (GTK_WIDGET (self->digits[i]), FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->bars[i]), FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->percents[i]), FALSE);
+        }
     }
 
   gtk_drawing_area_set_draw_func (self->preview, preview_draw, self, NULL);

@@ -14,6 +14,7 @@ struct _DpTrainForm
 
   /* template */
   AdwComboRow *preset_row;
+  AdwComboRow *data_row;
   GtkWidget *hidden_row;
   AdwComboRow *activation_row;
   AdwComboRow *loss_row;
@@ -233,6 +234,9 @@ read_rows (DpTrainForm *self)
     g_string_append (problems, _("Dropout: a probability from 0 to 0.9.\n"));
   ok &= !bad;
 
+  /* what to train on is not part of a preset: it stays as the person set it */
+  c.data = adw_combo_row_get_selected (self->data_row);
+
   c.augment = gtk_switch_get_active (self->augment_switch);
   mark_row (field_row (self, DP_TRAIN_FIELD_AUGMENT), FALSE);
 
@@ -278,7 +282,7 @@ read_rows (DpTrainForm *self)
   gboolean same = c.n_hidden == base->n_hidden && c.activation == base->activation
                   && c.loss == base->loss && c.optimizer == base->optimizer
                   && c.epochs == base->epochs && c.l2 == base->l2 && c.dropout == base->dropout
-                  && c.augment == base->augment && c.seed == base->seed
+                  && c.augment == base->augment && c.seed == base->seed && c.data == base->data
                   && (lbfgs || (c.lr == base->lr && c.batch == base->batch
                                 && c.schedule == base->schedule));
   for (int i = 0; same && i < c.n_hidden; i++)
@@ -344,6 +348,7 @@ dp_train_form_set_locked (DpTrainForm *self, gboolean locked)
 {
   g_return_if_fail (DP_IS_TRAIN_FORM (self));
   gtk_widget_set_sensitive (GTK_WIDGET (self->preset_row), !locked);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->data_row), !locked);
 }
 
 static void
@@ -382,6 +387,7 @@ dp_train_form_class_init (DpTrainFormClass *klass)
                                                "/io/github/digitpad/Digitpad/ui/dp-train-form.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DpTrainForm, name)
   BIND (preset_row);
+  BIND (data_row);
   BIND (hidden_row);
   BIND (activation_row);
   BIND (loss_row);
@@ -440,13 +446,14 @@ dp_train_form_init (DpTrainForm *self)
   fill_names (self->loss_row, dp_loss_names);
   fill_names (self->optimizer_row, dp_optimizer_names);
   fill_names (self->schedule_row, dp_schedule_names);
+  fill_names (self->data_row, dp_train_set_names);
 
   GtkWidget *rows[] = { self->hidden_row, self->lr_row, self->batch_row, self->epochs_row,
                         self->l2_row, self->dropout_row, self->seed_row, self->limit_row };
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     g_signal_connect (rows[i], "changed", G_CALLBACK (on_row_changed_cb), self);
   AdwComboRow *combos[] = { self->activation_row, self->loss_row, self->optimizer_row,
-                            self->schedule_row };
+                            self->schedule_row, self->data_row };
   for (guint i = 0; i < G_N_ELEMENTS (combos); i++)
     g_signal_connect (combos[i], "notify::selected", G_CALLBACK (on_row_notify_cb), self);
   g_signal_connect (self->augment_switch, "notify::active", G_CALLBACK (on_row_notify_cb), self);

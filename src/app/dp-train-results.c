@@ -15,6 +15,7 @@
 #include "engine/model-file.h"
 
 #define GALLERY_MAX 200 /* images shown for one cell */
+#define AVERAGE_ROW DP_MAX_CLASSES /* the table's row of the macro averages */
 
 struct _DpTrainResults
 {
@@ -33,8 +34,10 @@ struct _DpTrainResults
   DpGallery *gallery;
 
   DpTrainResult *result;       /* with its config and test set */
-  GtkLabel *class_cells[11][4]; /* (digit 0-9 then the macro average, precision/recall/F1/
-                                 * images): the table's value cells */
+  /* the table's rows: the digits 0-9, "not a digit" (DP_CLASS_NOT_A_DIGIT, shown only when the
+   * metrics have it), then the macro average (AVERAGE_ROW); cells: precision/recall/F1/images */
+  GtkWidget *class_heads[AVERAGE_ROW + 1];
+  GtkLabel *class_cells[AVERAGE_ROW + 1][4];
   gboolean disposed;
 };
 
@@ -78,14 +81,21 @@ dp_train_results_show (DpTrainResults *self, DpTrainResult *result)
   gtk_label_set_text (self->accuracy_caption, caption);
   dp_confusion_view_set_metrics (self->confusion, m);
 
-  for (int d = 0; d <= 10; d++)
+  for (int d = 0; d <= AVERAGE_ROW; d++)
     {
+      gboolean shown = d < m->n_classes || d == AVERAGE_ROW;
+      gtk_widget_set_visible (self->class_heads[d], shown);
+      for (int c = 0; c < 4; c++)
+        gtk_widget_set_visible (GTK_WIDGET (self->class_cells[d][c]), shown);
+      if (!shown)
+        continue;
       guint support = 0;
-      double p = d < 10 ? m->precision[d] : m->macro_precision;
-      double rc = d < 10 ? m->recall[d] : m->macro_recall;
-      double f1 = d < 10 ? m->f1[d] : m->macro_f1;
-      if (d < 10)
-        for (int j = 0; j < 10; j++)
+      gboolean average = d == AVERAGE_ROW;
+      double p = average ? m->macro_precision : m->precision[d];
+      double rc = average ? m->macro_recall : m->recall[d];
+      double f1 = average ? m->macro_f1 : m->f1[d];
+      if (!average)
+        for (int j = 0; j < m->n_classes; j++)
           support += m->confusion[d][j];
       else
         support = m->n;
@@ -266,8 +276,14 @@ on_cell_activated_cb (DpConfusionView *view, int truth, int predicted, DpTrainRe
   g_free (p);
 
   g_autofree char *title = NULL;
-  if (truth == predicted)
+  if (truth == predicted && truth == DP_CLASS_NOT_A_DIGIT)
+    title = g_strdup_printf (_("Not digits, answered “not a digit”: %d images"), total);
+  else if (truth == predicted)
     title = g_strdup_printf (_("%d recognised as %d: %d images"), truth, predicted, total);
+  else if (predicted == DP_CLASS_NOT_A_DIGIT)
+    title = g_strdup_printf (_("%d taken for “not a digit”: %d images"), truth, total);
+  else if (truth == DP_CLASS_NOT_A_DIGIT)
+    title = g_strdup_printf (_("Not digits, taken for %d: %d images"), predicted, total);
   else
     title = g_strdup_printf (_("%d mistaken for %d: %d images"), truth, predicted, total);
   if (total > n)
@@ -333,26 +349,37 @@ dp_train_results_init (DpTrainResults *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* the per-digit table: header, ten digits, the macro average */
+  /* the per-digit table: header, ten digits, "not a digit" (hidden until a model has it), the
+   * macro average */
   const char *heads[] = { _("Digit"), _("Precision"), _("Recall"), _("F1"), _("Images") };
   dp_table_header (self->class_grid, heads, G_N_ELEMENTS (heads));
-  for (int d = 0; d <= 10; d++)
+  for (int d = 0; d <= AVERAGE_ROW; d++)
     {
       char buf[16];
       g_snprintf (buf, sizeof buf, "%d", d);
-      GtkWidget *head = dp_table_cell (self->class_grid, d < 10 ? buf : _("Average"), 0, d + 1,
-                                       0.0, d == 10);
-      if (d == 10)
+      gboolean average = d == AVERAGE_ROW;
+      const char *title = average                     ? _("Average")
+                          : d == DP_CLASS_NOT_A_DIGIT ? _("Not a digit")
+                                                      : buf;
+      GtkWidget *head = dp_table_cell (self->class_grid, title, 0, d + 1, 0.0, average);
+      if (average)
         gtk_widget_set_margin_top (head, 4);
+      self->class_heads[d] = head;
       for (int c = 0; c < 4; c++)
         {
           GtkWidget *l = dp_table_cell (self->class_grid, "—", c + 1, d + 1, 1.0, FALSE);
-          if (d == 10)
+          if (average)
             {
               gtk_widget_set_margin_top (l, 4);
               gtk_widget_add_css_class (l, "heading");
             }
           self->class_cells[d][c] = GTK_LABEL (l);
+        }
+      if (d == DP_CLASS_NOT_A_DIGIT)
+        {
+          gtk_widget_set_visible (head, FALSE);
+          for (int c = 0; c < 4; c++)
+            gtk_widget_set_visible (GTK_WIDGET (self->class_cells[d][c]), FALSE);
         }
     }
   g_signal_connect (self->confusion, "cell-activated", G_CALLBACK (on_cell_activated_cb), self);

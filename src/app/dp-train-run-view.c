@@ -87,6 +87,18 @@ on_progress_cb (DpTrainer *trainer, const DpTrainProgress *p, DpTrainRunView *se
   dp_chart_add_loss (self->chart, pos, p->loss);
 }
 
+/* the MIX training set being generated (or read from the cache) before the first epoch */
+static void
+on_data_progress_cb (DpTrainer *trainer, int done, int total, DpTrainRunView *self)
+{
+  double f = total > 0 ? (double) done / total : 1.0;
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (f, 0, 1));
+  g_autofree char *text = g_strdup_printf (_("Making the training data (MNIST + fonts + not a "
+                                             "digit) · %.0f %%"), 100 * f);
+  if (!self->stopping)
+    set_progress_text (self, text, FALSE);
+}
+
 static void
 clear_epoch_table (DpTrainRunView *self)
 {
@@ -135,6 +147,7 @@ dp_train_run_view_set_trainer (DpTrainRunView *self, DpTrainer *trainer)
     {
       g_signal_connect (trainer, "progress", G_CALLBACK (on_progress_cb), self);
       g_signal_connect (trainer, "epoch-done", G_CALLBACK (on_epoch_done_cb), self);
+      g_signal_connect (trainer, "data-progress", G_CALLBACK (on_data_progress_cb), self);
     }
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/fp-mode.h"
 #include "engine/network.h"
+#include "engine/synth.h"
 
 #define STALL_TICK_MS 10
 
@@ -95,7 +96,7 @@ dp_train_result_free (DpTrainResult *result)
 
 /* ---------- DpTrainer ---------- */
 
-typedef enum { EVENT_PROGRESS, EVENT_EPOCH } EventKind;
+typedef enum { EVENT_PROGRESS, EVENT_EPOCH, EVENT_DATA } EventKind;
 
 typedef struct
 {
@@ -104,6 +105,7 @@ typedef struct
   {
     DpTrainProgress progress;
     DpEpochResult epoch;
+    struct { int done, total; } data; /* the mix being generated (engine/synth.h) */
   };
 } Event;
 
@@ -134,7 +136,7 @@ G_DEFINE_FINAL_TYPE (DpTrainer, dp_trainer, G_TYPE_OBJECT)
 enum { PROP_0, PROP_RUNNING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_PROGRESS, SIGNAL_EPOCH_DONE, N_SIGNALS };
+enum { SIGNAL_PROGRESS, SIGNAL_EPOCH_DONE, SIGNAL_DATA_PROGRESS, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* What the worker needs, owned by the worker's GTask. */
@@ -172,6 +174,8 @@ drain_events (DpTrainer *self)
       const Event *ev = &g_array_index (events, Event, i);
       if (ev->kind == EVENT_PROGRESS)
         g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &ev->progress);
+      else if (ev->kind == EVENT_DATA)
+        g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
       else
         {
           const DpEpochResult *r = &ev->epoch;
@@ -197,8 +201,8 @@ push_event (DpTrainer *self, const Event *ev)
 {
   g_mutex_lock (&self->lock);
   /* progress replaces a progress not seen yet: the UI only shows the latest */
-  if (ev->kind == EVENT_PROGRESS && self->events->len > 0
-      && g_array_index (self->events, Event, self->events->len - 1).kind == EVENT_PROGRESS)
+  if (ev->kind != EVENT_EPOCH && self->events->len > 0
+      && g_array_index (self->events, Event, self->events->len - 1).kind == ev->kind)
     g_array_index (self->events, Event, self->events->len - 1) = *ev;
   else
     g_array_append_val (self->events, *ev);
@@ -230,6 +234,31 @@ on_epoch_done (const DpEpochResult *r, gpointer user_data)
 }
 
 static void
+on_data_progress (int done, int total, gpointer user_data)
+{
+  Job *job = user_data;
+  Event ev = { .kind = EVENT_DATA, .data = { done, total } };
+  push_event (job->self, &ev);
+}
+
+/* The MIX training set (MNIST + the generated examples, cached), or NULL with error. */
+static DpDataset *
+build_mix (Job *job, GCancellable *cancellable, GError **error)
+{
+  DpSynthReport report = { 0 };
+  DpDataset *mix = dp_synth_build_mix (job->data->train, NULL, job->config.seed, NULL,
+                                       on_data_progress, job, cancellable, &report, error);
+  if (mix != NULL && report.from_cache)
+    g_debug ("train: data mix: %d images, the generated ones from %s", mix->n,
+             report.cache_path);
+  else if (mix != NULL)
+    g_debug ("train: data mix: %d images, %d generated in %.1f s on %d threads", mix->n,
+             mix->n - job->data->train->n, report.seconds, report.threads);
+  dp_synth_report_clear (&report);
+  return mix;
+}
+
+static void
 train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   Job *job = task_data;
@@ -241,8 +270,13 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 
   /* GLib's pool threads need not descend from the main thread: set the mode here (fp-mode.h) */
   dp_fp_mode_set_thread ();
-  DpNetwork *net = dp_train_run (&job->config, job->data->train, job->data->test, &callbacks,
-                                 cancellable, &error);
+  g_autoptr (DpDataset) mix = NULL;
+  if (job->config.data == DP_TRAIN_SET_MIX)
+    mix = build_mix (job, cancellable, &error);
+  DpNetwork *net = NULL;
+  if (job->config.data != DP_TRAIN_SET_MIX || mix != NULL)
+    net = dp_train_run (&job->config, mix != NULL ? mix : job->data->train, job->data->test,
+                        &callbacks, cancellable, &error);
   /* Stop pressed as training returned: the evaluation below is a full pass over the test set
    * that cannot be cancelled, and stop_and_wait() (window close) would wait for it */
   if (net != NULL && g_cancellable_set_error_if_cancelled (cancellable, &error))
@@ -481,6 +515,10 @@ dp_trainer_class_init (DpTrainerClass *klass)
   signals[SIGNAL_EPOCH_DONE] =
     g_signal_new ("epoch-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* (done, total): the MIX training set being generated, before the first "progress" */
+  signals[SIGNAL_DATA_PROGRESS] =
+    g_signal_new ("data-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
 }
 
 static void

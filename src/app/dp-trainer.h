@@ -53,7 +53,8 @@ gboolean       dp_trainer_get_running    (DpTrainer *self);
 
 /* Starts a run on a copy of config. Signals "progress" (const DpTrainProgress *) and
  * "epoch-done" (const DpEpochResult *) are emitted on the caller's main context, coalesced:
- * the worker never waits for the UI. One run at a time: a second call while running fails with
+ * the worker never waits for the UI. With config->data MIX the worker first builds the mix
+ * from data->train (engine/synth.h, cached), signalling "data-progress" (int done, int total). One run at a time: a second call while running fails with
  * G_IO_ERROR_PENDING. */
 void           dp_trainer_run_async      (DpTrainer *self, const DpTrainConfig *config,
                                           DpMnistData *data, GAsyncReadyCallback callback,

@@ -26,6 +26,7 @@ int dp_cli_predict      (int argc, char **argv);
 int dp_cli_import_theta (int argc, char **argv);
 int dp_cli_export_theta (int argc, char **argv);
 int dp_cli_bench        (int argc, char **argv);
+int dp_cli_synth        (int argc, char **argv);
 int dp_cli_personalize  (int argc, char **argv);
 
 /* "digitpad-cli: <message>" on stderr, one line. */
@@ -51,6 +52,14 @@ gboolean    dp_cli_parse       (GOptionContext *context, const char *command, in
 
 /* Loads a model, printing the error (which names the file) on failure. */
 DpNetwork  *dp_cli_load_model  (const char *path);
+
+/* Prints one recognition as predict does: text ("FILE: 7 (93.20 %)", or "FILE: not a digit
+ * (87.00 %), closest digit 4 (9.12 %)", then the probabilities) or one JSON object a line
+ * ({"file", "digit" (null for "not a digit"), "confidence", with an 11-output model
+ * "not_a_digit" and "closest_digit", "probabilities" (n_outputs)}). id (may be NULL) is a
+ * record's id: JSON member "id" after "file"; in text "FILE [ID]: …". */
+void        dp_cli_print_result (const char *file, const char *id, const DpRecognition *r,
+                                 gboolean json);
 
 /* The command line as the user typed it ("digitpad-cli train --preset quick …"), each argument
  * shell-quoted where needed; kept in the model's metadata as the recipe that made it. */

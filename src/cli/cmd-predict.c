@@ -10,32 +10,54 @@
 
 #define COMMAND "predict"
 
+/* "FILE: 7 (93.20 %)" or "FILE: not a digit (87.00 %), closest digit 4 (9.12 %)", then every
+ * output's probability on a line of its own */
 static void
-print_text (const char *file, int digit, const float *probs)
+print_text (const char *label, const DpRecognition *r)
 {
-  printf ("%s: %d (%.2f %%)\n ", file, digit, 100.0 * probs[digit]);
+  if (r->answer == DP_CLASS_NOT_A_DIGIT)
+    printf ("%s: not a digit (%.2f %%), closest digit %d (%.2f %%)\n ", label,
+            100.0 * r->confidence, r->closest_digit, 100.0 * r->probs[r->closest_digit]);
+  else
+    printf ("%s: %d (%.2f %%)\n ", label, r->answer, 100.0 * r->confidence);
   for (int k = 0; k < DP_N_CLASSES; k++)
-    printf (" %d: %.4f", k, probs[k]);
+    printf (" %d: %.4f", k, r->probs[k]);
+  if (r->n_outputs > DP_N_CLASSES)
+    printf (" not a digit: %.4f", r->probs[DP_CLASS_NOT_A_DIGIT]);
   putchar ('\n');
 }
 
 static void
-print_json (const char *file, int digit, const float *probs)
+print_json (const char *name, const char *id, const DpRecognition *r)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "file");
-  /* JSON strings are UTF-8; a file name that is not shows as GLib displays it */
-  g_autofree char *name = g_filename_display_name (file);
   json_builder_add_string_value (builder, name);
+  if (id != NULL)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, id);
+    }
+  gboolean can_refuse = r->n_outputs > DP_N_CLASSES;
   json_builder_set_member_name (builder, "digit");
-  json_builder_add_int_value (builder, digit);
+  if (r->answer == DP_CLASS_NOT_A_DIGIT)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_int_value (builder, r->answer);
   json_builder_set_member_name (builder, "confidence");
-  json_builder_add_double_value (builder, probs[digit]);
+  json_builder_add_double_value (builder, r->confidence);
+  if (can_refuse)
+    {
+      json_builder_set_member_name (builder, "not_a_digit");
+      json_builder_add_double_value (builder, r->probs[DP_CLASS_NOT_A_DIGIT]);
+      json_builder_set_member_name (builder, "closest_digit");
+      json_builder_add_int_value (builder, r->closest_digit);
+    }
   json_builder_set_member_name (builder, "probabilities");
   json_builder_begin_array (builder);
-  for (int k = 0; k < DP_N_CLASSES; k++)
-    json_builder_add_double_value (builder, probs[k]);
+  for (int k = 0; k < r->n_outputs; k++)
+    json_builder_add_double_value (builder, r->probs[k]);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
@@ -46,6 +68,20 @@ print_json (const char *file, int digit, const float *probs)
   puts (text);
 }
 
+void
+dp_cli_print_result (const char *file, const char *id, const DpRecognition *r, gboolean json)
+{
+  /* JSON strings are UTF-8; a file name that is not shows as GLib displays it */
+  g_autofree char *name = g_filename_display_name (file);
+  if (json)
+    {
+      print_json (name, id, r);
+      return;
+    }
+  g_autofree char *label = id != NULL ? g_strdup_printf ("%s [%s]", file, id) : g_strdup (file);
+  print_text (label, r);
+}
+
 int
 dp_cli_predict (int argc, char **argv)
 {
@@ -53,14 +89,16 @@ dp_cli_predict (int argc, char **argv)
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-      "One JSON object per image and line: file, digit, confidence, probabilities", NULL },
+      "One JSON object per image and line: file, digit, confidence, probabilities (and with a "
+      "model that can refuse: digit null for \"not a digit\", not_a_digit, closest_digit)", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (
       COMMAND, "MODEL IMAGE…",
       "Recognise the digit in each image (PNG, JPEG, … dark ink on a light background or the\n"
-      "reverse), preprocessed as the app does: print the digit and its ten probabilities.\n"
+      "reverse), preprocessed as the app does: print the digit and its ten probabilities; a\n"
+      "model with a \"not a digit\" output may answer that instead, with the closest digit.\n"
       "An image that cannot be read is reported on stderr, the others still print, and the\n"
       "exit status is 1.",
       entries);
@@ -82,7 +120,6 @@ dp_cli_predict (int argc, char **argv)
       const char *file = rest[i];
       g_autoptr (GError) error = NULL;
       float x[DP_INPUT_SIZE];       /* (784) */
-      float probs[DP_MAX_CLASSES];  /* (n_outputs) */
       if (!dp_preprocess_image (file, x, &error))
         {
           /* stdout and stderr may be the same terminal: keep the lines in order */
@@ -91,11 +128,9 @@ dp_cli_predict (int argc, char **argv)
           status = DP_CLI_EXIT_FAILED;
           continue;
         }
-      int digit = dp_network_predict (net, x, probs);
-      if (json)
-        print_json (file, digit, probs);
-      else
-        print_text (file, digit, probs);
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      dp_cli_print_result (file, NULL, &r, json);
     }
   return status;
 }

@@ -25,7 +25,8 @@ typedef struct
 {
   char *preset, *hidden, *activation, *loss, *init, *optimizer, *schedule;
   char *lr, *momentum, *batch, *epochs, *l2, *dropout, *seed, *limit, *threads;
-  char *data, *out;
+  char *holdout;
+  char *data, *out, *train_data;
   gboolean nesterov, augment, no_augment;
   char **rest;
 } TrainOptions;
@@ -36,7 +37,7 @@ train_options_clear (TrainOptions *o)
   char **strings[] = { &o->preset, &o->hidden, &o->activation, &o->loss, &o->init,
                        &o->optimizer, &o->schedule, &o->lr, &o->momentum, &o->batch,
                        &o->epochs, &o->l2, &o->dropout, &o->seed, &o->limit, &o->threads,
-                       &o->data, &o->out };
+                       &o->holdout, &o->data, &o->out, &o->train_data };
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
   g_clear_pointer (&o->rest, g_strfreev);
@@ -48,6 +49,7 @@ typedef struct
 {
   const DpTrainConfig *config;
   const DpDataset *train, *test;
+  DpDataset *mix;        /* the worker builds it when config->data is MIX (train = MNIST's) */
   GCancellable *cancellable;
   GMainLoop *loop;
   gboolean tty;          /* stderr is a terminal: one live line rewritten with \r */
@@ -207,6 +209,7 @@ apply_options (const TrainOptions *o, DpTrainConfig *c, gboolean *overridden)
     { "--batch", o->batch, &c->batch, TRUE },
     { "--epochs", o->epochs, &c->epochs, TRUE },
     { "--limit", o->limit, &c->limit, TRUE },
+    { "--holdout", o->holdout, &c->holdout, TRUE },
     { "--threads", o->threads, &c->threads, FALSE }, /* changes the speed, not the model */
   };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++)
@@ -217,6 +220,15 @@ apply_options (const TrainOptions *o, DpTrainConfig *c, gboolean *overridden)
         any |= ints[i].recipe;
       }
 
+  if (o->train_data != NULL)
+    {
+      if (!dp_train_set_from_string (o->train_data, &c->data))
+        {
+          dp_cli_usage (COMMAND, "--train-data: '%s' is not one of mnist, mix", o->train_data);
+          return FALSE;
+        }
+      any = TRUE;
+    }
   if (o->seed != NULL)
     {
       guint64 seed;
@@ -323,13 +335,56 @@ quit_loop_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+on_synth_progress (int done, int total, gpointer user_data)
+{
+  TrainJob *job = user_data;
+  if (!job->tty)
+    return;
+  fprintf (stderr, "\r\033[Kgenerating the mix: %d / %d", done, total);
+  fflush (stderr);
+  job->line_open = TRUE;
+}
+
+/* MNIST + the generated examples (engine/synth.h), from the cache when it is there; then
+ * `limit` applies to the mix. */
+static gboolean
+build_mix (TrainJob *job)
+{
+  DpSynthReport report = { 0 };
+  job->mix = dp_synth_build_mix (job->train, NULL, job->config->seed, NULL, on_synth_progress,
+                                 job, job->cancellable, &report, &job->error);
+  if (job->line_open)
+    fputs ("\r\033[K", stderr);
+  job->line_open = FALSE;
+  if (job->mix == NULL)
+    return FALSE;
+  if (report.from_cache)
+    fprintf (stderr, "the mix: %d images, the generated ones from %s\n", job->mix->n,
+             report.cache_path);
+  else
+    fprintf (stderr, "the mix: %d images, %d of them generated in %.1f s on %d threads%s%s\n",
+             job->mix->n, job->mix->n - job->train->n, report.seconds, report.threads,
+             report.cache_path ? ", cached in " : "", report.cache_path ? report.cache_path : "");
+  dp_synth_report_clear (&report);
+  if (job->config->limit > 0 && job->config->limit < job->mix->n)
+    {
+      DpDataset *head = dp_dataset_head (job->mix, job->config->limit);
+      dp_dataset_free (job->mix);
+      job->mix = head;
+    }
+  job->train = job->mix;
+  return TRUE;
+}
+
 static gpointer
 train_thread (gpointer user_data)
 {
   TrainJob *job = user_data;
   DpTrainCallbacks callbacks = { on_progress, on_epoch_done, job };
-  job->net = dp_train_run (job->config, job->train, job->test, &callbacks, job->cancellable,
-                           &job->error);
+  if (job->config->data != DP_TRAIN_SET_MIX || build_mix (job))
+    job->net = dp_train_run (job->config, job->train, job->test, &callbacks, job->cancellable,
+                             &job->error);
   if (job->tty && job->line_open)
     {
       fputs ("\r\033[K", stderr);
@@ -408,7 +463,7 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
       dp_cli_file_error (o->data, error);
       return DP_CLI_EXIT_FAILED;
     }
-  if (config->limit > 0 && config->limit < train->n)
+  if (config->data != DP_TRAIN_SET_MIX && config->limit > 0 && config->limit < train->n)
     {
       /* keep only what is trained on: the rest is 180 MB of floats */
       DpDataset *head = dp_dataset_head (train, config->limit);
@@ -419,13 +474,18 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
   job.test = test;
 
   g_autofree char *recipe = dp_train_config_describe (config);
-  fprintf (stderr, "training: %s\non %d images, testing on %d (%s)\n", recipe, train->n,
-           test->n, o->data);
+  if (config->data == DP_TRAIN_SET_MIX)
+    fprintf (stderr, "training: %s\non MNIST's %d images + the generated ones, testing on %d "
+             "(%s)\n", recipe, train->n, test->n, o->data);
+  else
+    fprintf (stderr, "training: %s\non %d images, testing on %d (%s)\n", recipe, train->n,
+             test->n, o->data);
   fflush (stderr);
 
   GThread *thread = g_thread_new ("digitpad-train", train_thread, &job);
   g_main_loop_run (loop);
   g_thread_join (thread);
+  g_clear_pointer (&job.mix, dp_dataset_free);
 
   /* a watch that fired removed itself */
   if (job.signal_received != SIGINT)
@@ -467,6 +527,13 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
    * loader refuses a file of 0 images), the same computation as `eval` */
   const char *accuracy = dp_network_get_meta (net, DP_META_TEST_ACCURACY);
   printf ("test accuracy: %.2f %%\n", 100 * g_ascii_strtod (accuracy, NULL));
+  const char *temperature = dp_network_get_meta (net, DP_META_TEMPERATURE);
+  if (temperature != NULL)
+    printf ("calibration: temperature %s fitted on %s held-out images, their calibration error "
+            "(ECE) %s before, %s after\n", temperature,
+            dp_network_get_meta (net, DP_META_CALIBRATION_HOLDOUT),
+            dp_network_get_meta (net, DP_META_CALIBRATION_ECE_BEFORE),
+            dp_network_get_meta (net, DP_META_CALIBRATION_ECE));
   printf ("saved %s (%s, %" G_GSIZE_FORMAT " parameters)\n", o->out, sizes, net->n_params);
   return DP_CLI_EXIT_OK;
 }
@@ -506,8 +573,14 @@ dp_cli_train (int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_STRING, &o.limit,
       "Train on the first N training images only (0 = all)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_STRING, &o.threads, "Compute threads (0 = all cores)", "N" },
+    { "holdout", 0, 0, G_OPTION_ARG_STRING, &o.holdout,
+      "Keep N training images (a seeded random choice) out of training and fit the calibration "
+      "temperature on them (0 = none)", "N" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &o.data,
       "Directory holding the MNIST files (required)", "DIR" },
+    { "train-data", 0, 0, G_OPTION_ARG_STRING, &o.train_data,
+      "What to train on: mnist (default; 10 outputs) or mix (MNIST + digits from fonts and "
+      "strokes + \"not a digit\" examples, generated and cached; 11 outputs)", "SET" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out,
       "Model file to write (required); replaced atomically at the end", "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.rest, NULL, NULL },

@@ -28,6 +28,7 @@ static const DpCliCommand commands[] = {
   { "personalize", dp_cli_personalize, "a personal model from a person's drawings, in seconds" },
   { "import-theta", dp_cli_import_theta, "turn the classic Theta1.txt/Theta2.txt into a model" },
   { "export-theta", dp_cli_export_theta, "write a 784-h-10 sigmoid model as Theta1/Theta2.txt" },
+  { "synth", dp_cli_synth, "generate digits and \"not a digit\" examples from fonts and strokes" },
   { "bench", dp_cli_bench, "time the engine's forward, backward and training" },
 };
 

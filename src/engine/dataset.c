@@ -9,6 +9,7 @@
 #include "engine/dataset.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -255,7 +256,15 @@ fail:
 DpDataset *
 dp_dataset_load (const char *images_path, const char *labels_path, GError **error)
 {
+  return dp_dataset_load_labels_upto (images_path, labels_path, 9, error);
+}
+
+DpDataset *
+dp_dataset_load_labels_upto (const char *images_path, const char *labels_path, int max_label,
+                             GError **error)
+{
   g_return_val_if_fail (images_path != NULL && labels_path != NULL, NULL);
+  g_return_val_if_fail (max_label >= 0 && max_label < DP_MAX_CLASSES, NULL);
 
   guint32 n_images = 0, n_labels = 0;
   g_autofree guint8 *pixels = idx_read (images_path, TRUE, &n_images, error); /* (n, 784) */
@@ -275,10 +284,10 @@ dp_dataset_load (const char *images_path, const char *labels_path, GError **erro
       return NULL;
     }
   for (guint32 i = 0; i < n_labels; i++)
-    if (labels[i] > 9)
+    if (labels[i] > max_label)
       {
-        g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: label %u at index %u is above 9",
-                     labels_name, labels[i], i);
+        g_set_error (error, DP_ERROR, DP_ERROR_FORMAT, "%s: label %u at index %u is above %d",
+                     labels_name, labels[i], i, max_label);
         return NULL;
       }
 
@@ -360,6 +369,105 @@ dp_dataset_load_mnist (const char *dir, gboolean train, GError **error)
   g_free (paths[0]);
   g_free (paths[1]);
   return ds;
+}
+
+/* Appends the gzip stream of data to save. */
+static gboolean
+gzip_write (DpSaveFile *save, const guint8 *head, gsize head_len, const guint8 *data, gsize len,
+            GError **error)
+{
+  z_stream z = { 0 };
+  if (deflateInit2 (&z, 6, Z_DEFLATED, 15 + 16 /* gzip */, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "cannot start gzip: out of memory");
+      return FALSE;
+    }
+  guint8 out[64 * 1024];
+  const guint8 *parts[2] = { head, data };
+  gsize lens[2] = { head_len, len };
+  gboolean ok = TRUE;
+  for (int part = 0; part < 2 && ok; part++)
+    {
+      gsize left = lens[part];
+      const guint8 *p = parts[part];
+      do
+        {
+          uInt chunk = (uInt) MIN (left, (gsize) 1 << 30);
+          z.next_in = (Bytef *) p;
+          z.avail_in = chunk;
+          p += chunk;
+          left -= chunk;
+          int flush = (part == 1 && left == 0) ? Z_FINISH : Z_NO_FLUSH;
+          int rc;
+          do
+            {
+              z.next_out = out;
+              z.avail_out = sizeof out;
+              rc = deflate (&z, flush);
+              if (!dp_save_file_write (save, out, sizeof out - z.avail_out, error))
+                {
+                  ok = FALSE;
+                  break;
+                }
+            }
+          while (z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+        }
+      while (ok && left > 0);
+    }
+  deflateEnd (&z);
+  return ok;
+}
+
+static void
+put_be32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8) (v >> 24);
+  p[1] = (guint8) (v >> 16);
+  p[2] = (guint8) (v >> 8);
+  p[3] = (guint8) v;
+}
+
+gboolean
+dp_dataset_save (const DpDataset *ds, const char *images_path, const char *labels_path,
+                 GError **error)
+{
+  g_return_val_if_fail (ds != NULL && ds->n > 0 && images_path != NULL && labels_path != NULL,
+                        FALSE);
+
+  gsize n_px = (gsize) ds->n * DP_INPUT_SIZE;
+  g_autofree guint8 *pixels = g_try_malloc (n_px);
+  if (pixels == NULL)
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_IO, "out of memory for %d images", ds->n);
+      return FALSE;
+    }
+  for (gsize i = 0; i < n_px; i++)
+    pixels[i] = (guint8) lrintf (CLAMP (ds->images[i], 0.f, 1.f) * 255.f);
+  guint8 head_images[16], head_labels[8];
+  put_be32 (head_images, IDX_MAGIC_IMAGES);
+  put_be32 (head_images + 4, (guint32) ds->n);
+  put_be32 (head_images + 8, DP_IMAGE_SIDE);
+  put_be32 (head_images + 12, DP_IMAGE_SIDE);
+  put_be32 (head_labels, IDX_MAGIC_LABELS);
+  put_be32 (head_labels + 4, (guint32) ds->n);
+
+  DpSaveFile *a = dp_save_file_begin (images_path, "the images", error);
+  if (a == NULL)
+    return FALSE;
+  DpSaveFile *b = dp_save_file_begin (labels_path, "the labels", error);
+  if (b == NULL)
+    {
+      dp_save_file_abort (a);
+      return FALSE;
+    }
+  if (!gzip_write (a, head_images, sizeof head_images, pixels, n_px, error)
+      || !gzip_write (b, head_labels, sizeof head_labels, ds->labels, (gsize) ds->n, error))
+    {
+      dp_save_file_abort (a);
+      dp_save_file_abort (b);
+      return FALSE;
+    }
+  return dp_save_file_commit_pair (a, b, error);
 }
 
 DpDataset *

@@ -13,4 +13,5 @@
 #include "engine/personalize.h"
 #include "engine/preprocess.h"
 #include "engine/rng.h"
+#include "engine/synth.h"
 #include "engine/train.h"

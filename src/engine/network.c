@@ -718,62 +718,6 @@ dp_names_lookup (const DpName *names, int n, const char *s, int *out)
   return FALSE;
 }
 
-#define NAME_TABLE(fn, table)                 \
-  const DpName *fn (guint *n_out)             \
-  {                                           \
-    if (n_out != NULL)                        \
-      *n_out = G_N_ELEMENTS (table);          \
-    return table;                             \
-  }
-NAME_TABLE (dp_activation_names, activation_names)
-NAME_TABLE (dp_loss_names, loss_names)
-NAME_TABLE (dp_init_names, init_names)
-#undef NAME_TABLE
-
-const char *
-dp_activation_to_string (DpActivation a)
-{
-  return (unsigned) a < G_N_ELEMENTS (activation_names) ? activation_names[a].id : "unknown";
-}
-
-gboolean
-dp_activation_from_string (const char *s, DpActivation *out)
-{
-  int i;
-  if (!dp_names_lookup (activation_names, G_N_ELEMENTS (activation_names), s, &i))
-    return FALSE;
-  *out = (DpActivation) i;
-  return TRUE;
-}
-
-const char *
-dp_loss_to_string (DpLoss l)
-{
-  return (unsigned) l < G_N_ELEMENTS (loss_names) ? loss_names[l].id : "unknown";
-}
-
-gboolean
-dp_loss_from_string (const char *s, DpLoss *out)
-{
-  int i;
-  if (!dp_names_lookup (loss_names, G_N_ELEMENTS (loss_names), s, &i))
-    return FALSE;
-  *out = (DpLoss) i;
-  return TRUE;
-}
-
-const char *
-dp_init_to_string (DpInit i)
-{
-  return (unsigned) i < G_N_ELEMENTS (init_names) ? init_names[i].id : "unknown";
-}
-
-gboolean
-dp_init_from_string (const char *s, DpInit *out)
-{
-  int i;
-  if (!dp_names_lookup (init_names, G_N_ELEMENTS (init_names), s, &i))
-    return FALSE;
-  *out = (DpInit) i;
-  return TRUE;
-}
+DP_NAME_TABLE_FUNCS (dp_activation, DpActivation, activation_names)
+DP_NAME_TABLE_FUNCS (dp_loss, DpLoss, loss_names)
+DP_NAME_TABLE_FUNCS (dp_init, DpInit, init_names)

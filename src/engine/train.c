@@ -145,29 +145,7 @@ static const DpName train_set_names[] = {
   { "mix", "MNIST + fonts + not a digit" },
 };
 
-const DpName *
-dp_train_set_names (guint *n_out)
-{
-  if (n_out != NULL)
-    *n_out = G_N_ELEMENTS (train_set_names);
-  return train_set_names;
-}
-
-const char *
-dp_train_set_to_string (DpTrainSet s)
-{
-  return (unsigned) s < G_N_ELEMENTS (train_set_names) ? train_set_names[s].id : "unknown";
-}
-
-gboolean
-dp_train_set_from_string (const char *s, DpTrainSet *out)
-{
-  int i;
-  if (!dp_names_lookup (train_set_names, G_N_ELEMENTS (train_set_names), s, &i))
-    return FALSE;
-  *out = (DpTrainSet) i;
-  return TRUE;
-}
+DP_NAME_TABLE_FUNCS (dp_train_set, DpTrainSet, train_set_names)
 
 int
 dp_train_config_n_outputs (const DpTrainConfig *config)
@@ -175,27 +153,9 @@ dp_train_config_n_outputs (const DpTrainConfig *config)
   return config->data == DP_TRAIN_SET_MIX ? DP_CLASS_NOT_A_DIGIT + 1 : DP_N_CLASSES;
 }
 
-const DpName *
-dp_optimizer_names (guint *n_out)
-{
-  if (n_out != NULL)
-    *n_out = G_N_ELEMENTS (optimizer_names);
-  return optimizer_names;
-}
-
-const DpName *
-dp_schedule_names (guint *n_out)
-{
-  if (n_out != NULL)
-    *n_out = G_N_ELEMENTS (schedule_names);
-  return schedule_names;
-}
-
-const char *
-dp_optimizer_to_string (DpOptimizerKind o)
-{
-  return (unsigned) o < G_N_ELEMENTS (optimizer_names) ? optimizer_names[o].id : "unknown";
-}
+DP_NAMES_FUNC (dp_optimizer, optimizer_names)
+DP_NAME_TO_STRING_FUNC (dp_optimizer, DpOptimizerKind, optimizer_names)
+DP_NAME_TABLE_FUNCS (dp_schedule, DpSchedule, schedule_names)
 
 gboolean
 dp_optimizer_from_string (const char *s, DpOptimizerKind *out)
@@ -212,22 +172,6 @@ dp_optimizer_from_string (const char *s, DpOptimizerKind *out)
       return TRUE;
     }
   return FALSE;
-}
-
-const char *
-dp_schedule_to_string (DpSchedule s)
-{
-  return (unsigned) s < G_N_ELEMENTS (schedule_names) ? schedule_names[s].id : "unknown";
-}
-
-gboolean
-dp_schedule_from_string (const char *s, DpSchedule *out)
-{
-  int i;
-  if (!dp_names_lookup (schedule_names, G_N_ELEMENTS (schedule_names), s, &i))
-    return FALSE;
-  *out = (DpSchedule) i;
-  return TRUE;
 }
 
 static const char *const field_names[] = {

@@ -107,6 +107,13 @@ good = safetensors([784, 1, 10], seed=5)
 put("safetensors", "header-too-long", struct.pack("<Q", 1 << 40) + good[8:])
 put("safetensors", "bad-dtype", safetensors([784, 1, 10], dtype="F16"))
 put("safetensors", "zero", b"")
+# issue 12: the eleventh output ("not a digit") and the calibration temperature
+put("safetensors", "784-1-11-refuse-temperature",
+    safetensors([784, 1, 11], seed=6, extra_meta={"refuse": "class", "temperature": "1.5"}))
+put("safetensors", "784-11-sigmoid-refuse",
+    safetensors([784, 11], "relu", "sigmoid-ce", seed=7, extra_meta={"refuse": "class"}))
+put("safetensors", "bad-temperature", safetensors([784, 1, 10], seed=8,
+                                                  extra_meta={"temperature": "0"}))
 
 # --- Theta text (numpy savetxt): Theta1 h×785, Theta2 10×(h+1), bias first ----------------------
 def theta(rows, cols, fmt, seed):
