@@ -24,6 +24,7 @@
 #include "engine/names-private.h"
 #include "engine/optimizer.h"
 #include "engine/preprocess.h"
+#include "engine/synth.h"
 
 #define BATCH 128
 /* rows per forward pass when computing features */
@@ -36,6 +37,11 @@
 #define HEAD_ROWS 16
 /* anchor images whose features are computed for the mix (a seeded random part of the set) */
 #define N_ANCHOR 6000
+/* "not a digit" examples (engine/synth.h) added to the anchor of an 11-output model whose
+ * anchor set has none, cached under the user's cache folder in a folder of their own (the
+ * generator prunes other recipes' files from the folder it caches in) */
+#define N_NEGATIVES 1500
+#define NEGATIVES_CACHE "personalize"
 /* distorted copies of each sample: COPIES_BUDGET / samples, within [MIN_COPIES, MAX_COPIES] */
 #define COPIES_BUDGET 600
 #define MIN_COPIES 2
@@ -124,6 +130,7 @@ dp_personalize_config_default (DpPersonalizeConfig *config)
     .pull = 1.0,
     .max_anchor_drop = 0.3,
     .folds = 5,
+    .check_heldout = TRUE,
   };
 }
 
@@ -236,9 +243,11 @@ struct _DpPersonalizeAnchor
   DpNetwork *base;       /* a copy */
   DpNetwork *base_head;  /* its output layer */
   int K, dim;
-  Features anchor;       /* the part of anchor_train mixed in */
+  Features anchor;       /* the part of anchor_train mixed in (and generated negatives) */
+  int n_negatives;       /* of them, "not a digit" */
   Features test;         /* anchor_test */
   double test_before;    /* the base's accuracy on it */
+  double refused_before; /* the share of the anchor's negatives the base refuses; -1 without */
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */
@@ -508,6 +517,48 @@ prepare_samples (Run *run, GPtrArray *samples, DpPersonalizeReport *report, GErr
                            run->cancellable, error);
 }
 
+/* Appends N_NEGATIVES generated "not a digit" examples to the anchor rows (*X, *Y, *n). The
+ * same recipe every time (the generator's default seed), so a run stays deterministic; cached
+ * after the first run. */
+static gboolean
+add_negatives (const DpDataset *anchor_train, float **X, guint8 **Y, int *n,
+               GCancellable *cancellable, GError **error)
+{
+  DpSynthRecipe recipe;
+  dp_synth_recipe_default (&recipe);
+  recipe.n_digits = 0;
+  recipe.n_negatives = N_NEGATIVES;
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "digitpad",
+                                             NEGATIVES_CACHE, NULL);
+  g_autoptr (DpDataset) neg = dp_synth_load_or_generate (&recipe, anchor_train, cache, 0, NULL,
+                                                         NULL, cancellable, NULL, error);
+  if (neg == NULL)
+    return FALSE;
+  int total = *n + neg->n;
+  *X = g_renew (float, *X, (gsize) total * DP_INPUT_SIZE);
+  *Y = g_renew (guint8, *Y, total);
+  memcpy (*X + (gsize) *n * DP_INPUT_SIZE, neg->images,
+          (gsize) neg->n * DP_INPUT_SIZE * sizeof (float));
+  memcpy (*Y + *n, neg->labels, neg->n);
+  *n = total;
+  return TRUE;
+}
+
+/* the share of the anchor's "not a digit" examples that head refuses; -1 when it has none */
+static double
+negatives_refused (const DpPersonalizeAnchor *a, const DpNetwork *head, DpWorkspace *head_ws)
+{
+  if (a->n_negatives == 0)
+    return -1;
+  g_autofree int *rows = g_new (int, a->n_negatives);
+  int k = 0;
+  for (int i = 0; i < a->anchor.n; i++)
+    if (a->anchor.y[i] == DP_CLASS_NOT_A_DIGIT)
+      rows[k++] = i;
+  g_autofree float *scratch = g_new (float, (gsize) HEAD_ROWS * a->dim);
+  return head_correct (head, head_ws, &a->anchor, rows, k, scratch) / (double) k;
+}
+
 void
 dp_personalize_anchor_free (DpPersonalizeAnchor *a)
 {
@@ -555,6 +606,11 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
                    "The anchor set has no image with a label this model answers");
       return NULL;
     }
+  if (a->K > DP_CLASS_NOT_A_DIGIT && memchr (Y, DP_CLASS_NOT_A_DIGIT, n) == NULL
+      && !add_negatives (anchor_train, &X, &Y, &n, cancellable, error))
+    return NULL;
+  for (int i = 0; i < n; i++)
+    a->n_negatives += Y[i] == DP_CLASS_NOT_A_DIGIT;
   if (!features_compute (base, ws, X, Y, n, &a->anchor, cancellable, error))
     return NULL;
   g_clear_pointer (&X, g_free);
@@ -570,6 +626,7 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
     return NULL;
   g_autoptr (DpWorkspace) head_ws = dp_workspace_new (a->base_head, HEAD_ROWS, FALSE);
   a->test_before = test_accuracy (a, a->base_head, head_ws);
+  a->refused_before = negatives_refused (a, a->base_head, head_ws);
   return g_steal_pointer (&a);
 }
 
@@ -694,6 +751,7 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
         return NULL;
       report_progress (run, DP_PERSONALIZE_STAGE_CHECK, "Checking MNIST", frac1);
       report->anchor_after = test_accuracy (run->a, head, run->head_ws);
+      report->refused_after = negatives_refused (run->a, head, run->head_ws);
       /* compared in whole test images, so that 0.3 points of 10 000 allows 30, not 29 */
       int n_test = run->a->test.n;
       double drop_images = (report->anchor_before - report->anchor_after) * n_test;
@@ -713,7 +771,8 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
                 "more than %.2f points): kept the current model",
                 100.0 * report->anchor_after, 100.0 * report->anchor_before,
                 config->max_anchor_drop);
-  else if (report->n_heldout > 0 && report->heldout_after < report->heldout_before)
+  else if (config->check_heldout && report->n_heldout > 0
+           && report->heldout_after < report->heldout_before)
     {
       /* trained without them, it reads the person's own drawings worse than the base does */
       report->accepted = FALSE;
@@ -751,7 +810,9 @@ run_with_anchor (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
     .dim = anchor->dim,
   };
   report->n_anchor = anchor->anchor.n;
+  report->n_negatives = anchor->n_negatives;
   report->anchor_before = anchor->test_before;
+  report->refused_before = anchor->refused_before;
   run.head_ws = dp_workspace_new (anchor->base_head, HEAD_ROWS, FALSE);
   run.batch_x = g_new (float, (gsize) BATCH * run.dim);
   run.batch_y = g_new (guint8, BATCH);
@@ -770,7 +831,8 @@ static void
 report_init (DpPersonalizeReport *report)
 {
   *report = (DpPersonalizeReport){ .heldout_before = -1, .heldout_after = -1,
-                                   .anchor_before = -1, .anchor_after = -1 };
+                                   .anchor_before = -1, .anchor_after = -1,
+                                   .refused_before = -1, .refused_after = -1 };
 }
 
 DpNetwork *

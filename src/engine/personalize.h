@@ -84,6 +84,8 @@ typedef struct
   int folds;               /* leave-some-out folds for the before → after (5); 0 = skip it
                               (report's heldout_* are then -1); fewer samples than folds: one
                               fold a sample */
+  gboolean check_heldout;  /* refuse a model that reads the held-out samples worse than the
+                              base does (TRUE) */
 } DpPersonalizeConfig;
 
 #define DP_PERSONALIZE_FULL_SHARE_SAMPLES 30
@@ -117,6 +119,7 @@ typedef struct
   int n_skipped;          /* the others: unknown label, "not a digit" for a 10-output model,
                              no ink */
   int n_anchor;           /* anchor images mixed in */
+  int n_negatives;        /* of them, "not a digit" examples (an 11-output model) */
   int n_read;             /* images this call read through the base's hidden layers: the samples
                              and their distorted copies, and for dp_personalize_run the anchor
                              images and anchor_test */
@@ -131,6 +134,10 @@ typedef struct
   double heldout_after;   /* with the model trained without them */
   double anchor_before;   /* anchor_test accuracy, 0 … 1 */
   double anchor_after;
+  double refused_before;  /* the share of the anchor's "not a digit" examples answered "not a
+                             digit" (trained on, so a check that the refusal still works, not a
+                             measure of it); -1 without them */
+  double refused_after;
   double seconds;         /* the whole run */
   gboolean accepted;      /* FALSE: refused (the error says why); the figures above still hold */
   char reason[256];       /* why refused, for people ("" when accepted) */
@@ -158,8 +165,9 @@ int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *an
 /* Derives a personal model from base (not changed; 10 or 11 outputs) and samples
  * (DpStrokesRecord*, labels 0 … 9, or DP_CLASS_NOT_A_DIGIT for an 11-output model).
  * anchor_train: the images mixed in (MNIST train; labels up to 10). For an 11-output model
- * whose anchor_train has no "not a digit" image, "not a digit" examples are generated
- * (engine/synth.h) and mixed in. anchor_test: the safety check (MNIST test). config NULL = the
+ * whose anchor_train has no "not a digit" image, 1 500 "not a digit" examples are generated
+ * (engine/synth.h, its default seed; cached in $XDG_CACHE_HOME/digitpad/personalize after the
+ * first run, which takes a few seconds more) and mixed in. anchor_test: the safety check (MNIST test). config NULL = the
  * defaults. progress may be NULL. report (may be NULL) is filled as far as the run went.
  *
  * Returns the personal model (metadata as above), or NULL with error:
