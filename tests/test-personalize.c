@@ -170,6 +170,7 @@ check_small_run (int n_outputs)
   dp_personalize_config_default (&config);
   /* a random network: nothing to keep safe here */
   config.max_anchor_drop = 100;
+  config.max_refused_drop = 100;
   config.check_heldout = FALSE;
   Progress pr = { .monotonic = TRUE };
   DpPersonalizeReport report;
@@ -273,6 +274,45 @@ static void
 test_small_run_11 (void)
 {
   check_small_run (DP_MAX_CLASSES);
+
+  /* digits only, most of every batch, no pull, ten times the steps: the "not a digit" answers
+   * of a base that refuses a lot fall, and with no
+   * drop allowed the model is refused after its three tries */
+  g_autoptr (DpNetwork) base = small_network (DP_MAX_CLASSES);
+  dp_network_bias (base, base->n_layers - 1)[DP_CLASS_NOT_A_DIGIT] = 1; /* it refuses a lot */
+  g_autoptr (GPtrArray) anchor_records = all_writers (2, 100);
+  g_autoptr (DpDataset) anchor = dataset_of (anchor_records);
+  /* its own few "not a digit" examples (so none are generated): the anchor's last 10 images */
+  for (int i = anchor->n - 10; i < anchor->n; i++)
+    anchor->labels[i] = DP_CLASS_NOT_A_DIGIT;
+  g_autoptr (GPtrArray) samples = dp_writer_samples (&dp_writers[2], 4, 9);
+  DpPersonalizeConfig config;
+  dp_personalize_config_default (&config);
+  config.max_anchor_drop = 100;
+  config.check_heldout = FALSE;
+  config.personal_share = 0.9;
+  config.pull = 0;
+  config.steps_scale = 10;
+  config.max_refused_drop = 0;
+  DpPersonalizeReport report;
+  g_autoptr (GError) error = NULL;
+  DpNetwork *refused = dp_personalize_run (base, samples, anchor, anchor, &config, NULL, NULL,
+                                           NULL, &report, &error);
+  g_test_message ("\"not a digit\" answers %.3f -> %.3f, %d tries, %d negatives",
+                  report.refused_before, report.refused_after, report.attempts,
+                  report.n_negatives);
+  g_assert_null (refused);
+  g_assert_error (error, DP_ERROR, DP_ERROR_REFUSED);
+  dp_test_assert_message (error, "would answer \"not a digit\"", "kept the current model", NULL);
+  g_assert_cmpint (report.attempts, ==, 3);
+  g_assert_cmpfloat (report.refused_after, <, report.refused_before);
+  /* allowed to drop: accepted */
+  g_clear_error (&error);
+  config.max_refused_drop = 100;
+  g_autoptr (DpNetwork) p = dp_personalize_run (base, samples, anchor, anchor, &config, NULL,
+                                                NULL, NULL, &report, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p);
 }
 
 static void

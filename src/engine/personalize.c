@@ -129,6 +129,7 @@ dp_personalize_config_default (DpPersonalizeConfig *config)
     .personal_share = 0.5,
     .pull = 1.0,
     .max_anchor_drop = 0.3,
+    .max_refused_drop = 2.0,
     .folds = 5,
     .check_heldout = TRUE,
   };
@@ -146,6 +147,8 @@ config_check (const DpPersonalizeConfig *c, GError **error)
     field = "pull (0 or more)";
   else if (!(c->max_anchor_drop >= 0 && c->max_anchor_drop <= 100))
     field = "largest MNIST drop (0 to 100 points)";
+  else if (!(c->max_refused_drop >= 0 && c->max_refused_drop <= 100))
+    field = "largest drop of \"not a digit\" answers (0 to 100 points)";
   else if (c->folds < 0 || c->folds == 1 || c->folds > 100)
     field = "folds (0, or 2 to 100)";
   if (field == NULL)
@@ -731,6 +734,7 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
   double allowed = config->max_anchor_drop / 100.0;
   g_autoptr (DpNetwork) head = NULL;
   int steps = steps_for (run, run->n_samples);
+  gboolean mnist_ok = FALSE, refusal_ok = FALSE;
   for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
     {
       if (attempt > 0)
@@ -755,7 +759,10 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
       /* compared in whole test images, so that 0.3 points of 10 000 allows 30, not 29 */
       int n_test = run->a->test.n;
       double drop_images = (report->anchor_before - report->anchor_after) * n_test;
-      if (drop_images <= allowed * n_test + 1e-6)
+      mnist_ok = drop_images <= allowed * n_test + 1e-6;
+      refusal_ok = report->refused_after
+                   >= report->refused_before - config->max_refused_drop / 100.0 - 1e-9;
+      if (mnist_ok && refusal_ok)
         {
           report->accepted = TRUE;
           break;
@@ -765,12 +772,18 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
   report_progress (run, DP_PERSONALIZE_STAGE_HELDOUT, "Measuring on your samples", 0.7);
   if (!measure_heldout (run, share_factor, pull, report, error))
     return NULL;
-  if (!report->accepted)
+  if (!mnist_ok)
     g_snprintf (report->reason, sizeof report->reason,
                 "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
                 "more than %.2f points): kept the current model",
                 100.0 * report->anchor_after, 100.0 * report->anchor_before,
                 config->max_anchor_drop);
+  else if (!refusal_ok)
+    g_snprintf (report->reason, sizeof report->reason,
+                "The personal model would answer \"not a digit\" to %.1f %% of the examples "
+                "instead of %.1f %% (a drop of more than %.1f points): kept the current model",
+                100.0 * report->refused_after, 100.0 * report->refused_before,
+                config->max_refused_drop);
   else if (config->check_heldout && report->n_heldout > 0
            && report->heldout_after < report->heldout_before)
     {

@@ -12,9 +12,11 @@
  *     samples (a few corrections must not fill half of every batch), and an L2 pull of the
  *     output layer toward the base's.
  * Then the safety check: the accuracy on anchor_test (MNIST test; a "not a digit" answer counts
- * as wrong) before and after; when it drops by more than max_anchor_drop the model is trained
- * again with half the personal share and four times the pull (at most 3 trainings), and then
- * refused (the base stays the model in use). The before → after on the person's own writing is
+ * as wrong) before and after, and for an 11-output model the share of the anchor's "not a
+ * digit" examples it refuses; when the first drops by more than max_anchor_drop or the second
+ * by more than max_refused_drop, the model is trained again with half the personal share and
+ * four times the pull (at most 3 trainings), and then refused (the base stays the model in
+ * use). The before → after on the person's own writing is
  * measured by leave-some-out: the samples are split into folds; each fold is held out in turn
  * while a model is trained on the others, and its samples are read by the base and by that
  * model (every fold for a few dozen samples; for more, as many folds as hold 60 samples). A model that reads them worse than the base is refused too. The model returned is
@@ -81,6 +83,8 @@ typedef struct
                               the tuned default; 0 = none) */
   double max_anchor_drop;  /* refuse when the anchor_test accuracy drops by more than this,
                               in points of a percent (0.3) */
+  double max_refused_drop; /* … or when the share of the anchor's "not a digit" examples
+                              answered "not a digit" drops by more than this, in points (2) */
   int folds;               /* leave-some-out folds for the before → after (5); 0 = skip it
                               (report's heldout_* are then -1); fewer samples than folds: one
                               fold a sample */
@@ -175,7 +179,8 @@ int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *an
  *     base that is not a digit model, a bad config;
  *   DP_ERROR_REFUSED (error.h): the anchor_test accuracy would drop by more than max_anchor_drop
  *     ("The personal model would read MNIST at 99.10 % instead of 99.53 % (…): kept the current
- *     model"), or the held-out samples would be read worse than by the base; the report holds
+ *     model"), or the refusal of "not a digit" examples by more than max_refused_drop, or the
+ *     held-out samples would be read worse than by the base; the report holds
  *     every figure, report->accepted is FALSE and report->reason is the message;
  *   G_IO_ERROR_CANCELLED: cancellable was cancelled (checked between steps).
  * Needs no more than a few seconds for hundreds of samples (see `digitpad-cli bench`). */
