@@ -276,8 +276,8 @@ test_small_run_11 (void)
   check_small_run (DP_MAX_CLASSES);
 
   /* digits only, most of every batch, no pull, ten times the steps: the "not a digit" answers
-   * of a base that refuses a lot fall, and with no
-   * drop allowed the model is refused after its three tries */
+   * of a base that refuses a lot fall, and with no drop allowed the model is refused after its
+   * three tries */
   g_autoptr (DpNetwork) base = small_network (DP_MAX_CLASSES);
   dp_network_bias (base, base->n_layers - 1)[DP_CLASS_NOT_A_DIGIT] = 1; /* it refuses a lot */
   g_autoptr (GPtrArray) anchor_records = all_writers (2, 100);
