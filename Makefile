@@ -13,6 +13,14 @@ test bench fuzz asan: export DIGITPAD_MNIST_DIR := $(DIGITPAD_MNIST_DIR)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0
 
+# The generated training data (src/engine/synth.c): cairo-ft and fontconfig for the glyphs, the
+# font packages it renders and the single-stroke Hershey fonts (README: "The data mix").
+SYNTH_DEBS := libfontconfig-dev libfreetype-dev hershey-fonts-data \
+        fonts-bwht fonts-dkg-handwriting fonts-breip fonts-humor-sans fonts-comic-neue \
+        fonts-dancingscript fonts-ecolier-court fonts-kaushanscript fonts-klee fonts-staypuft \
+        fonts-sil-andika fonts-isabella fonts-urw-base35 fonts-freefont-ttf fonts-liberation2 \
+        fonts-texgyre fonts-dejavu-extra fonts-gnutypewriter
+
 # Build: compiler, Meson, the libraries. Tests: Xvfb and xdotool for the GUI, ImageMagick for
 # screenshots, clang + its runtimes for fuzzing and sanitizers, valgrind, the desktop-file checkers.
 DEBS := build-essential pkg-config meson ninja-build \
@@ -21,7 +29,8 @@ DEBS := build-essential pkg-config meson ninja-build \
         python3 xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core \
         adwaita-icon-theme hicolor-icon-theme fonts-cantarell fonts-dejavu-core \
         desktop-file-utils appstream gettext clang libclang-rt-14-dev llvm valgrind \
-        python3-gi gir1.2-gtk-4.0
+        python3-gi gir1.2-gtk-4.0 \
+        $(SYNTH_DEBS)
 
 .PHONY: all deps build run test bench fuzz asan clean mutants
 

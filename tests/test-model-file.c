@@ -1072,6 +1072,63 @@ test_bad_temperature (void)
   dp_test_rmdir (dir);
 }
 
+/* the refusal threshold: kept on an 11-output model and followed; refused when it is not a
+ * number from 0.5 to 1 or sits on a 10-output model, by the loader and by dp_model_save */
+static void
+test_refuse_threshold (void)
+{
+  static const int sizes[3] = { 784, 8, 11 };
+  g_autoptr (DpNetwork) net = dp_test_random_net (sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE, 7);
+  g_autofree char *dir = dp_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "r.safetensors", NULL);
+  GError *error = NULL;
+  /* an image whose p(not a digit) we read, then thresholds below and above it */
+  float x[784];
+  for (int i = 0; i < 784; i++)
+    x[i] = (float) (i % 7) / 6.0f;
+  DpRecognition r;
+  dp_network_recognise (net, x, &r);
+  float p = r.probs[DP_CLASS_NOT_A_DIGIT];
+  g_assert_cmpfloat (dp_network_refuse_threshold (net), ==, 0.0f);
+  g_assert_cmpint (r.answer, ==, dp_network_answer (r.probs, 11, 0.0f));
+  for (int k = 0; k < 11; k++)
+    g_assert_cmpfloat (r.probs[r.answer], >=, r.probs[k]);
+  const double at[2] = { 0.5, 1.0 };
+  for (int k = 0; k < 2; k++)
+    {
+      char text[32];
+      g_ascii_formatd (text, sizeof text, "%.6f", at[k]);
+      dp_network_set_meta (net, DP_META_REFUSE_THRESHOLD, text);
+      g_assert_true (dp_model_save (net, path, &error));
+      g_assert_no_error (error);
+      g_autoptr (DpNetwork) back = dp_model_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (dp_network_refuse_threshold (back), ==, (float) at[k]);
+      DpRecognition b;
+      dp_network_recognise (back, x, &b);
+      g_assert_cmpint (b.answer == DP_CLASS_NOT_A_DIGIT, ==, p >= (float) at[k]);
+      if (b.answer != DP_CLASS_NOT_A_DIGIT)
+        g_assert_cmpint (b.answer, ==, b.closest_digit);
+    }
+  const char *bad[] = { "0.4", "1.5", "x", "", "nan" };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      dp_network_set_meta (net, DP_META_REFUSE_THRESHOLD, bad[i]);
+      g_assert_false (dp_model_save (net, path, &error));
+      dp_test_assert_message (error, "r.safetensors", "\"refuse_threshold\"", NULL);
+      g_clear_error (&error);
+      g_autofree char *edit = g_strdup_printf ("\"format\":\"digitpad-mlp\",\"refuse_threshold\":"
+                                               "\"%s\"", bad[i]);
+      expect_edit_fails ("\"format\":\"digitpad-mlp\"", edit, "\"refuse_threshold\"",
+                         "from 0.5 to 1", NULL);
+    }
+  /* a 10-output model (small_model_parts) cannot carry one, even a good one */
+  expect_edit_fails ("\"format\":\"digitpad-mlp\"",
+                     "\"format\":\"digitpad-mlp\",\"refuse_threshold\":\"0.9\"",
+                     "\"refuse_threshold\" is \"0.9\"", "\"not a digit\" output", NULL);
+  dp_test_rmdir (dir);
+}
+
 /* Theta files stay the classic 10-output pair: an 11-output model cannot be exported */
 static void
 test_theta_refuse_not_exported (void)
@@ -1108,6 +1165,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/refuse/round-trip", test_refuse_round_trip);
   g_test_add_func ("/engine/model-file/refuse/bad", test_bad_refuse);
   g_test_add_func ("/engine/model-file/bad/temperature", test_bad_temperature);
+  g_test_add_func ("/engine/model-file/refuse-threshold", test_refuse_threshold);
   g_test_add_func ("/engine/theta/refuse-not-exported", test_theta_refuse_not_exported);
   g_test_add_func ("/engine/theta/import", test_theta_import);
   g_test_add_func ("/engine/theta/export", test_theta_export);

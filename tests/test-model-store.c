@@ -6,6 +6,7 @@
 
 #include "dp-model-store.h"
 #include "engine/engine.h"
+#include "engine/personalize.h"
 
 #define DEFAULT_MODEL DP_SOURCE_DIR "/weights/digitpad-default.safetensors"
 
@@ -175,6 +176,39 @@ test_missing_remembered_kept (void)
 }
 #endif
 
+/* a personal model is named by what it is ("Personal model · 30 samples"), not by its file:
+ * the name the window shows after a restart, as after the run */
+static void
+test_personal_model_named (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("digitpad-store-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "personal-model.safetensors", NULL);
+  g_autofree char *plain = copy_model (dir, "plain.safetensors");
+  Seen seen = { 0 };
+  g_autoptr (DpModelStore) store = new_store (NULL, &seen);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = dp_model_load (DEFAULT_MODEL, &error);
+  g_autofree char *id = NULL;
+
+  g_assert_no_error (error);
+  g_assert_null (dp_personal_model_title (net));
+  id = dp_personalize_model_id (net);
+  dp_network_set_meta (net, DP_META_PERSONAL_BASE, id);
+  dp_network_set_meta (net, DP_META_PERSONAL_SAMPLES, "30");
+  g_assert_true (dp_model_save (net, path, &error));
+  dp_model_store_load (store, (const char *const[]) { path, NULL });
+  wait_idle (store, NULL);
+  g_assert_cmpstr (dp_model_store_get_name (store), ==, "Personal model · 30 samples");
+  dp_model_store_load (store, (const char *const[]) { plain, NULL });
+  wait_idle (store, NULL);
+  g_assert_cmpstr (dp_model_store_get_name (store), ==, "plain.safetensors");
+
+  g_unlink (path);
+  g_unlink (plain);
+  g_rmdir (dir);
+  g_free (seen.message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,6 +216,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-store/explicit-load-wins", test_explicit_load_wins);
   g_test_add_func ("/model-store/set-model-wins", test_set_model_wins);
   g_test_add_func ("/model-store/failed-load", test_failed_load);
+  g_test_add_func ("/model-store/personal-model-named", test_personal_model_named);
 #ifdef DP_SCHEMA_DIR
   g_test_add_func ("/model-store/missing-remembered-kept", test_missing_remembered_kept);
 #endif

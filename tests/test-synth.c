@@ -10,6 +10,8 @@
 #include "engine/dataset.h"
 #include "engine/error.h"
 #include "engine/network.h"
+#include "engine/preprocess.h"
+#include "engine/strokes-file.h"
 #include "engine/synth.h"
 #include "test-util.h"
 
@@ -156,6 +158,57 @@ test_negative_chars (void)
   /* the look-alikes named in the plan */
   for (const char *c = "OoQDIlij|/()SsZzBbgqG"; *c; c++)
     g_assert_nonnull (strchr (excluded, *c));
+}
+
+/* the development set's image part: outline-font glyphs only */
+static void
+test_fonts_only (void)
+{
+  DpSynthRecipe recipe = { 21, 50, 50, DP_SYNTH_SPLIT_DEV, TRUE };
+  DpSynthReport report = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpDataset) ds = dp_synth_generate (&recipe, NULL, 0, NULL, NULL, NULL, &report,
+                                                &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report.by_source[DP_SYNTH_SOURCE_FONT], ==, 100);
+  /* and the key says so: not the cache of the full recipe */
+  g_autofree char *key1 = dp_synth_cache_key (&recipe, NULL, &error);
+  recipe.fonts_only = FALSE;
+  g_autofree char *key2 = dp_synth_cache_key (&recipe, NULL, &error);
+  g_assert_cmpstr (key1, !=, key2);
+  dp_synth_report_clear (&report);
+}
+
+/* drawings for strokes files: labels, ids, ink, the same for the same seed, and they survive
+ * the strokes file's JSON */
+static void
+test_strokes (void)
+{
+  DpSynthRecipe recipe = { 31, 40, 40, DP_SYNTH_SPLIT_DEV };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) a = dp_synth_generate_strokes (&recipe, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) b = dp_synth_generate_strokes (&recipe, &error);
+  g_assert_cmpuint (a->len, ==, 80);
+  gboolean any_font = FALSE, all_same = TRUE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      DpStrokesRecord *r = a->pdata[i];
+      g_assert_cmpint (r->label, ==, i < 40 ? (int) i % 10 : DP_CLASS_NOT_A_DIGIT);
+      g_assert_nonnull (r->id);
+      any_font |= g_str_has_prefix (r->id, "font-") || g_str_has_prefix (r->id, "noise-");
+      float img[DP_INPUT_SIZE];
+      g_assert_true (dp_preprocess_strokes (r->strokes, img, &error));
+      g_autofree char *json = dp_strokes_record_to_json (r);
+      g_autofree char *json_b = dp_strokes_record_to_json (b->pdata[i]);
+      all_same &= g_str_equal (json, json_b);
+      g_autoptr (DpStrokesRecord) back = dp_strokes_record_parse (json, strlen (json), &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (back->label, ==, r->label);
+      g_assert_cmpstr (back->id, ==, r->id);
+    }
+  g_assert_false (any_font); /* only the sources that are strokes */
+  g_assert_true (all_same);
 }
 
 /* ---- the cache ----------------------------------------------------------------------------- */
@@ -353,6 +406,8 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/examples-dev", test_examples_dev);
   g_test_add_func ("/synth/split-disjoint", test_split_disjoint);
   g_test_add_func ("/synth/negative-chars", test_negative_chars);
+  g_test_add_func ("/synth/fonts-only", test_fonts_only);
+  g_test_add_func ("/synth/strokes", test_strokes);
   g_test_add_func ("/synth/cache", test_cache);
   g_test_add_func ("/synth/cache-unwritable", test_cache_unwritable);
   g_test_add_func ("/synth/mix", test_mix);

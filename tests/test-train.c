@@ -967,12 +967,75 @@ test_refuse_trains (void)
   g_assert_cmpfloat (after, >=, 0.0);
   g_assert_cmpfloat (before, >=, 0.0);
 
+  /* the refusal threshold: from 0.5 up, refusing at most DP_REFUSE_DIGIT_SHARE of the held-out
+   * digits, checked here against the hold-out's own images (the same seeded choice) */
+  float threshold = dp_network_refuse_threshold (net);
+  g_assert_cmpfloat (threshold, >=, 0.5f);
+  g_assert_cmpfloat (threshold, <=, 1.0f);
+  double digits_share = g_ascii_strtod (dp_network_get_meta (net, DP_META_REFUSE_HOLDOUT_DIGITS),
+                                        NULL);
+  double negatives_share = g_ascii_strtod (
+      dp_network_get_meta (net, DP_META_REFUSE_HOLDOUT_NEGATIVES), NULL);
+  g_test_message ("refusal threshold %g: %.4f of the held-out digits, %.4f of the negatives",
+                  threshold, digits_share, negatives_share);
+  g_assert_cmpfloat (digits_share, <=, DP_REFUSE_DIGIT_SHARE);
+  g_assert_cmpfloat (negatives_share, >, 0.9);
+
   /* the same seed, the same model, temperature included; and it saves and loads as it is */
   g_autoptr (DpNetwork) again = dp_train_run (&c, train, test, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpmem (net->params, net->n_params * 4, again->params, again->n_params * 4);
   g_assert_cmpstr (dp_network_get_meta (again, DP_META_TEMPERATURE), ==,
                    dp_network_get_meta (net, DP_META_TEMPERATURE));
+}
+
+/* The threshold is a ceiling on refused digits: a run whose negatives look exactly like one
+ * digit class (so the two cannot be told apart) must still refuse at most
+ * DP_REFUSE_DIGIT_SHARE of its held-out digits, and the answers follow the threshold. */
+static void
+test_refuse_threshold_caps_digits (void)
+{
+  g_autoptr (DpDataset) train = synthetic (1500, 31);
+  g_autoptr (DpDataset) test = synthetic (400, 32);
+  /* two in three pictures of class 3 are relabelled "not a digit": the most probable class of
+   * a 3 is then "not a digit" (p ≈ 2/3) */
+  int k = 0;
+  for (int i = 0; i < train->n; i++)
+    if (train->labels[i] == 3 && k++ % 3 != 0)
+      train->labels[i] = DP_CLASS_NOT_A_DIGIT;
+  DpTrainConfig c = refuse_config ();
+  c.holdout = 600;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) net = dp_train_run (&c, train, test, NULL, NULL, &error);
+  g_assert_no_error (error);
+  float threshold = dp_network_refuse_threshold (net);
+  double digits_share = g_ascii_strtod (dp_network_get_meta (net, DP_META_REFUSE_HOLDOUT_DIGITS),
+                                        NULL);
+  g_test_message ("threshold %g, held-out digits refused %.4f", threshold, digits_share);
+  g_assert_cmpfloat (digits_share, <=, DP_REFUSE_DIGIT_SHARE);
+  /* the rule, on every test image: refused exactly when p(not a digit) reaches the threshold */
+  int refused = 0;
+  for (int i = 0; i < test->n; i++)
+    {
+      DpRecognition r;
+      dp_network_recognise (net, test->images + (gsize) i * DP_INPUT_SIZE, &r);
+      gboolean want = r.probs[DP_CLASS_NOT_A_DIGIT] >= threshold;
+      g_assert_cmpint (r.answer == DP_CLASS_NOT_A_DIGIT, ==, want);
+      refused += want;
+    }
+  /* without the threshold the most probable class answers, and the 3s are refused */
+  g_autoptr (DpNetwork) plain = dp_network_copy (net);
+  dp_network_set_meta (plain, DP_META_REFUSE_THRESHOLD, NULL);
+  int refused_plain = 0;
+  for (int i = 0; i < test->n; i++)
+    {
+      DpRecognition r;
+      dp_network_recognise (plain, test->images + (gsize) i * DP_INPUT_SIZE, &r);
+      refused_plain += r.answer == DP_CLASS_NOT_A_DIGIT;
+    }
+  g_test_message ("test digits refused: %d with the threshold, %d without", refused,
+                  refused_plain);
+  g_assert_cmpint (refused, <, refused_plain);
 }
 
 /* the hold-out is kept out of training: a run whose hold-out holds every image of one class never
@@ -1093,6 +1156,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/train/schedule-applied", test_schedule_applied);
   g_test_add_func ("/engine/train/refuse-trains", test_refuse_trains);
   g_test_add_func ("/engine/train/holdout-kept-out", test_holdout_kept_out);
+  g_test_add_func ("/engine/train/refuse-threshold-caps-digits",
+                   test_refuse_threshold_caps_digits);
   g_test_add_func ("/engine/train/refuse-labels-checked", test_refuse_labels_checked);
   g_test_add_func ("/engine/train/train-set-names", test_train_set_names);
   return g_test_run ();

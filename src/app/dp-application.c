@@ -18,6 +18,7 @@ struct _DpApplication
 
   GSettings *settings;  /* NULL: no schema anywhere */
   DpModelStore *models; /* the one owner of the current model */
+  DpSamples *samples;   /* the personal samples */
 };
 
 G_DEFINE_FINAL_TYPE (DpApplication, dp_application, ADW_TYPE_APPLICATION)
@@ -68,6 +69,13 @@ dp_application_get_model_store (DpApplication *self)
 {
   g_return_val_if_fail (DP_IS_APPLICATION (self), NULL);
   return self->models;
+}
+
+DpSamples *
+dp_application_get_samples (DpApplication *self)
+{
+  g_return_val_if_fail (DP_IS_APPLICATION (self), NULL);
+  return self->samples;
 }
 
 /* Back to the model embedded in the binary. forget: forget the last model too (the user's
@@ -180,6 +188,9 @@ dp_application_startup (GApplication *app)
     { "draw.open-image", { "<Primary>o", NULL } },
     { "draw.save-drawing", { "<Primary>s", NULL } },
     { "win.load-model", { "<Primary>m", NULL } },
+    { "win.teach", { "<Primary>t", NULL } },
+    { "win.samples", { "<Primary><Shift>t", NULL } },
+    { "win.personalize", { "<Primary>p", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
@@ -193,6 +204,14 @@ dp_application_startup (GApplication *app)
   if (!dp_application_use_builtin (self, FALSE, &error))
     g_critical ("the built-in model does not load: %s", error->message);
   dp_model_store_restore (self->models);
+
+  /* the samples are small (a few kB each): read now, so the first correction appends to them;
+   * what does not read is the window's to say (dp_samples_get_load_problem) */
+  g_autofree char *samples_path = dp_samples_default_path ();
+  self->samples = dp_samples_new (samples_path);
+  g_clear_error (&error);
+  if (!dp_samples_load (self->samples, NULL, &error))
+    g_debug ("samples: %s", error->message);
 }
 
 static DpWindow *
@@ -251,6 +270,7 @@ dp_application_finalize (GObject *object)
   DpApplication *self = DP_APPLICATION (object);
 
   g_clear_object (&self->models);
+  g_clear_object (&self->samples);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (dp_application_parent_class)->finalize (object);
 }

@@ -1,10 +1,12 @@
 /* dp-application.h: DpApplication, the one AdwApplication instance. It owns the settings and
- * the model store (DpModelStore: the current model, which every page shares and listens to). */
+ * the model store (DpModelStore: the current model, which every page shares and listens to) and
+ * the personal samples (DpSamples). */
 #pragma once
 
 #include <adwaita.h>
 
 #include "dp-model-store.h"
+#include "dp-samples.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +23,9 @@ GSettings     *dp_application_get_settings    (DpApplication *self);
 
 /* The current model and its loading: listen to its "model-changed" and "load-failed". */
 DpModelStore  *dp_application_get_model_store (DpApplication *self);
+
+/* The personal samples ($XDG_DATA_HOME/digitpad/samples.ndjson), read at start-up: listen to
+ * its "changed"; dp_samples_get_load_problem() says what did not read. */
+DpSamples     *dp_application_get_samples     (DpApplication *self);
 
 G_END_DECLS

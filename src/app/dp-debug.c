@@ -168,6 +168,38 @@ dp_debug_watch_layout (GtkWidget *widget, const char *prefix, DpDebugLayoutFunc 
                    G_CALLBACK (on_layout_unrealize_cb));
 }
 
+/* every widget under widget with a name of its own, depth first */
+void
+dp_debug_append_named (GString *line, GtkWidget *widget)
+{
+  const char *name;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  name = gtk_widget_get_name (widget);
+  if (name != NULL && g_ascii_islower (name[0]))
+    dp_debug_append_bounds (line, name, widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    dp_debug_append_named (line, c);
+}
+
+static void
+named_layout (GtkWidget *window, GString *line, gpointer user_data)
+{
+  g_string_append_printf (line, "window=%d,%d", gtk_widget_get_width (window),
+                          gtk_widget_get_height (window));
+  dp_debug_append_named (line, window);
+}
+
+void
+dp_debug_watch_named (GtkWidget *window, const char *prefix)
+{
+  g_return_if_fail (GTK_IS_WIDGET (window));
+  dp_debug_watch_layout (window, prefix, named_layout, NULL);
+}
+
 /* --- the prediction timer ------------------------------------------------------------------ */
 
 struct _DpPredictionTimer
@@ -333,7 +365,7 @@ dp_stall_probe_stop (DpStallProbe *probe, DpStallStats *stats)
 
 /* the widgets the GUI tests click or look at, by their widget names, in the order logged */
 static const char * const train_targets[] = {
-  "preset", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
+  "preset", "data", "hidden", "lr", "epochs", "limit", "start", "stop", "use", "save", "export",
   "download", "choose", "details", "progress", "chart", "confusion",
 };
 

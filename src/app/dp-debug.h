@@ -18,6 +18,11 @@ void dp_debug_append_bounds (GString *line, const char *name, GtkWidget *widget)
 void dp_debug_append_point  (GString *line, const char *name, GtkWidget *widget,
                              const graphene_point_t *point);
 
+/* Appends " NAME=X,Y,W,H" for every mapped widget under widget (itself included) that has a
+ * name of its own: one set with gtk_widget_set_name or the .ui's `name` property, starting
+ * with a lower-case letter (a widget's default name is its type's, "GtkButton"). */
+void dp_debug_append_named  (GString *line, GtkWidget *widget);
+
 /* Builds the layout line of widget: appends " NAME=…" items to line. */
 typedef void (*DpDebugLayoutFunc) (GtkWidget *widget, GString *line, gpointer user_data);
 
@@ -28,6 +33,10 @@ void dp_debug_watch_layout (GtkWidget         *widget,
                             const char        *prefix, /* static string */
                             DpDebugLayoutFunc  func,
                             gpointer           user_data);
+
+/* The layout log of a window of its own (a dialog): dp_debug_append_named of the whole window,
+ * logged as "PREFIX window=W,H NAME=…" */
+void dp_debug_watch_named   (GtkWidget *window, const char *prefix /* static string */);
 
 /* --- the prediction timer ------------------------------------------------------------------ */
 

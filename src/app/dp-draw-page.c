@@ -77,6 +77,7 @@ struct _DpDrawPage
 
   GSimpleActionGroup *actions;
   DpModelStore *models; /* nullable until bound */
+  DpSamples *samples;   /* nullable until bound */
   DpPredictionTimer *timer;
 
   guint live_timeout_id;
@@ -281,6 +282,9 @@ update_actions (DpDrawPage *self)
                                !empty && !drawing);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "save-drawing")),
                                !empty && !drawing);
+  /* a sample is strokes: an opened image is not one */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "keep")),
+                               n > 0 && !drawing && dp_canvas_get_image (self->canvas) == NULL);
 }
 
 static void
@@ -499,6 +503,46 @@ pen_action (GSimpleAction *action, GVariant *param, gpointer user_data)
                             gtk_adjustment_get_value (self->pen_adjustment) + step);
 }
 
+/* --- personal samples --------------------------------------------------------------------- */
+
+/* "draw.keep" (i): the drawing on the pad is a LABEL (a digit, or DP_CLASS_NOT_A_DIGIT): kept as
+ * a personal sample, told in a toast with Undo, and the pad is cleared for the next one */
+static void
+keep_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpDrawPage *self = DP_DRAW_PAGE (user_data);
+  const DpNetwork *model = self->models ? dp_model_store_get_model (self->models) : NULL;
+  int label = g_variant_get_int32 (param);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *undo = NULL;
+  const char *id;
+
+  if (self->samples == NULL || label < 0 || label > DP_CLASS_NOT_A_DIGIT)
+    return;
+  /* "not a digit" is a label only for a model that can answer it */
+  if (label == DP_CLASS_NOT_A_DIGIT && (model == NULL || !dp_network_can_refuse (model)))
+    return;
+  id = dp_samples_add (self->samples, dp_canvas_get_strokes (self->canvas), label, &error);
+  if (id == NULL)
+    {
+      dp_show_error (GTK_WIDGET (self), _("Could not keep the drawing"), error->message);
+      return;
+    }
+  text = label == DP_CLASS_NOT_A_DIGIT ? g_strdup (_("Saved as not a digit"))
+                                       : g_strdup_printf (_("Saved as a %d"), label);
+  undo = g_strdup_printf ("win.undo-sample('%s')", id);
+  dp_show_toast_with_button (GTK_WIDGET (self), text, _("_Undo"), undo);
+  dp_canvas_clear (self->canvas);
+}
+
+static void
+on_label_chosen_cb (DpResultView *view, int label, DpDrawPage *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self->actions), "keep",
+                                  g_variant_new_int32 (label));
+}
+
 static const GActionEntry draw_actions[] = {
   { "undo", undo_action },
   { "clear", clear_action },
@@ -507,6 +551,7 @@ static const GActionEntry draw_actions[] = {
   { "pen-thicker", pen_action },
   { "open-image", open_image_action },
   { "save-drawing", save_drawing_action },
+  { "keep", keep_action, "i" },
 };
 
 static void
@@ -534,6 +579,7 @@ dp_draw_page_append_layout (DpDrawPage *self, GString *line)
   dp_debug_append_bounds (line, "undo", self->undo_button);
   dp_debug_append_bounds (line, "clear", self->clear_button);
   dp_debug_append_bounds (line, "live", self->live_switch);
+  dp_debug_append_named (line, GTK_WIDGET (self->result_view));
   g_string_append_printf (line, " strokes=%u",
                           dp_strokes_get_n_strokes (dp_canvas_get_strokes (self->canvas)));
 }
@@ -541,14 +587,17 @@ dp_draw_page_append_layout (DpDrawPage *self, GString *line)
 /* --- GObject ------------------------------------------------------------------------------- */
 
 void
-dp_draw_page_bind (DpDrawPage *self, GSettings *settings, DpModelStore *models)
+dp_draw_page_bind (DpDrawPage *self, GSettings *settings, DpModelStore *models,
+                   DpSamples *samples)
 {
   GAction *live;
 
   g_return_if_fail (DP_IS_DRAW_PAGE (self));
   g_return_if_fail (DP_IS_MODEL_STORE (models));
+  g_return_if_fail (DP_IS_SAMPLES (samples));
   g_return_if_fail (self->models == NULL);
 
+  self->samples = g_object_ref (samples);
   if (settings != NULL)
     {
       g_settings_bind (settings, "pen-width", self->pen_adjustment, "value",
@@ -591,6 +640,7 @@ dp_draw_page_finalize (GObject *object)
 
   g_clear_object (&self->actions);
   g_clear_object (&self->models);
+  g_clear_object (&self->samples);
   G_OBJECT_CLASS (dp_draw_page_parent_class)->finalize (object);
 }
 
@@ -645,6 +695,7 @@ dp_draw_page_init (DpDrawPage *self)
   g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (on_canvas_stroke_finished_cb),
                     self);
   g_signal_connect (self->canvas, "file-dropped", G_CALLBACK (on_canvas_file_dropped_cb), self);
+  g_signal_connect (self->result_view, "label-chosen", G_CALLBACK (on_label_chosen_cb), self);
 
   update_actions (self);
 }

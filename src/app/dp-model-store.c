@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "engine/engine.h"
+#include "engine/personalize.h"
 
 struct _DpModelStore
 {
@@ -60,6 +61,18 @@ dp_model_store_describe (DpModelStore *self)
   if (acc != NULL && end != acc && value >= 0.0 && value <= 1.0)
     return g_strdup_printf (_("%s · %.2f %% test accuracy"), sizes, 100.0 * value);
   return g_strdup_printf (_("%s · test accuracy unknown"), sizes);
+}
+
+char *
+dp_personal_model_title (const DpNetwork *net)
+{
+  int n;
+
+  if (net == NULL || !dp_personalize_is_personal (net))
+    return NULL;
+  n = dp_personalize_sample_count (net);
+  return g_strdup_printf (ngettext ("Personal model · %d sample", "Personal model · %d samples", n),
+                          n);
 }
 
 static void
@@ -171,7 +184,10 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
     {
       net = dp_model_load (data->paths[0], &error);
       data->resolved = g_strdupv (data->paths);
-      data->name = g_path_get_basename (data->paths[0]);
+      /* a personal model is named by what it is, not by its file */
+      data->name = dp_personal_model_title (net);
+      if (data->name == NULL)
+        data->name = g_path_get_basename (data->paths[0]);
     }
   else if (n == 1 || n == 2)
     {

@@ -22,6 +22,10 @@ G_BEGIN_DECLS
 #define DP_TYPE_MODEL_STORE (dp_model_store_get_type ())
 G_DECLARE_FINAL_TYPE (DpModelStore, dp_model_store, DP, MODEL_STORE, GObject)
 
+/* "Personal model · 30 samples" for a personal model (engine/personalize.h), NULL for another:
+ * the name a personal model is shown by, however it was loaded */
+char            *dp_personal_model_title      (const DpNetwork *net);
+
 /* settings (nullable): where "last-model" is remembered */
 DpModelStore    *dp_model_store_new           (GSettings *settings);
 

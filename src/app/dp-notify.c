@@ -31,3 +31,16 @@ dp_show_toast (GtkWidget *widget, const char *text)
   if (!gtk_widget_activate_action (widget, "win.toast", "s", text))
     g_debug ("toast not shown: no window");
 }
+
+void
+dp_show_toast_with_button (GtkWidget *widget, const char *text, const char *button_label,
+                           const char *detailed_action)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (text != NULL && button_label != NULL && detailed_action != NULL);
+
+  g_debug ("toast: %s [%s]", text, button_label);
+  if (!gtk_widget_activate_action (widget, "win.toast-button", "(sss)", text, button_label,
+                                   detailed_action))
+    g_debug ("toast not shown: no window");
+}

@@ -14,4 +14,11 @@ void dp_show_error (GtkWidget *widget, const char *primary, const char *secondar
 /* a non-blocking notice at the bottom of widget's window */
 void dp_show_toast (GtkWidget *widget, const char *text);
 
+/* the same with a button (e.g. "Undo") that activates detailed_action, an action name with its
+ * target as g_action_parse_detailed_name() reads it: "win.undo-sample('ID')" */
+void dp_show_toast_with_button (GtkWidget  *widget,
+                                const char *text,
+                                const char *button_label,
+                                const char *detailed_action);
+
 G_END_DECLS

@@ -20,6 +20,7 @@ struct _DpResultView
   GtkLabel *detail_label;
   GtkGrid *bars_grid;
   GtkDrawingArea *preview;
+  GtkWidget *teach_box;
 
   /* one row per output: [DP_CLASS_NOT_A_DIGIT] is "Not a digit", hidden with 10 outputs */
   GtkLevelBar *bars[DP_MAX_CLASSES];
@@ -32,6 +33,9 @@ struct _DpResultView
 };
 
 G_DEFINE_FINAL_TYPE (DpResultView, dp_result_view, GTK_TYPE_WIDGET)
+
+enum { LABEL_CHOSEN, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 /* DpResultState → the word the debug line uses */
 static const char *const state_names[] = { "empty", "digit", "unsure", "not-a-digit" };
@@ -174,6 +178,7 @@ dp_result_view_set_result (DpResultView *self, const float *input, const DpRecog
     }
 
   gtk_stack_set_visible_child_name (self->state_stack, "result");
+  gtk_widget_set_visible (self->teach_box, TRUE);
   gtk_widget_queue_draw (GTK_WIDGET (self->preview));
   /* for the GUI tests (dp-debug.h): what the panel says, in words */
   g_debug ("result view: state=%s bars=%d verdict=\"%s\" detail=\"%s\"",
@@ -196,7 +201,40 @@ dp_result_view_clear (DpResultView *self)
       set_classes (GTK_WIDGET (self->percents[i]), "winner", FALSE);
     }
   gtk_stack_set_visible_child_name (self->state_stack, "empty");
+  gtk_widget_set_visible (self->teach_box, FALSE);
   gtk_widget_queue_draw (GTK_WIDGET (self->preview));
+}
+
+/* --- saying what it really was ------------------------------------------------------------ */
+
+/* A click anywhere on a row of the bars (its digit, bar or percentage) chooses that row's label:
+ * the grid's row is the label, however many rows the model has. */
+static void
+on_bars_pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y,
+                    DpResultView *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->bars_grid);
+  GtkWidget *child = gtk_widget_pick (grid, x, y, GTK_PICK_DEFAULT);
+  int column, row, width, height;
+
+  if (self->state == DP_RESULT_EMPTY)
+    return;
+  while (child != NULL && gtk_widget_get_parent (child) != grid)
+    child = gtk_widget_get_parent (child);
+  if (child == NULL)
+    return;
+  gtk_grid_query_child (self->bars_grid, child, &column, &row, &width, &height);
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  g_debug ("result: row %d chosen", row);
+  g_signal_emit (self, signals[LABEL_CHOSEN], 0, row);
+}
+
+static void
+on_thats_right_clicked_cb (GtkButton *button, DpResultView *self)
+{
+  if (self->state == DP_RESULT_EMPTY)
+    return;
+  g_signal_emit (self, signals[LABEL_CHOSEN], 0, self->result.answer);
 }
 
 DpResultState
@@ -235,6 +273,11 @@ dp_result_view_class_init (DpResultViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DpResultView, detail_label);
   gtk_widget_class_bind_template_child (widget_class, DpResultView, bars_grid);
   gtk_widget_class_bind_template_child (widget_class, DpResultView, preview);
+  gtk_widget_class_bind_template_child (widget_class, DpResultView, teach_box);
+  gtk_widget_class_bind_template_callback (widget_class, on_thats_right_clicked_cb);
+  signals[LABEL_CHOSEN] = g_signal_new ("label-chosen", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                        G_TYPE_INT);
   gtk_widget_class_set_css_name (widget_class, "dpresultview");
 }
 
@@ -284,6 +327,10 @@ dp_result_view_init (DpResultView *self)
     }
 
   gtk_drawing_area_set_draw_func (self->preview, preview_draw, self, NULL);
+  GtkGesture *click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_bars_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->bars_grid), GTK_EVENT_CONTROLLER (click));
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->bars_grid), "pointer");
   dp_result_view_clear (self);
 }
 

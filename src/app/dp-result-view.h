@@ -1,7 +1,11 @@
 /* dp-result-view.h: DpResultView, the panel beside the pad: the predicted digit and its
  * confidence (or an honest "not sure" with the runner-up, or "Not a digit" with the closest
  * digit as a hint), a probability bar per output (ten, and "Not a digit" when the model has it),
- * and the 28×28 image the network actually read. An empty pad shows a hint, never a prediction. */
+ * and the 28×28 image the network actually read. An empty pad shows a hint, never a prediction.
+ *
+ * With a result shown, the user can say what the drawing really is: a click on a row of the
+ * bars, or "That's Right" for the answer shown, emits
+ *   "label-chosen" (int label)   0 … 9, or DP_CLASS_NOT_A_DIGIT for its row */
 #pragma once
 
 #include <gtk/gtk.h>

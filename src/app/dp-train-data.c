@@ -64,12 +64,6 @@ data_settings (void)
   return schema && g_settings_schema_has_key (schema, "mnist-directory") ? settings : NULL;
 }
 
-static char *
-default_data_dir (void)
-{
-  return g_build_filename (g_get_user_data_dir (), "digitpad", "mnist", NULL);
-}
-
 static void
 remember_data_dir (const char *dir)
 {
@@ -162,19 +156,9 @@ dp_train_data_discover (DpTrainData *self)
     return;
   self->discovered = TRUE;
 
-  const char *env = g_getenv ("DIGITPAD_MNIST_DIR");
-  GSettings *settings = data_settings ();
-  g_autofree char *remembered = settings ? g_settings_get_string (settings, "mnist-directory")
-                                         : NULL;
-  g_autofree char *fallback = default_data_dir ();
-  const char *dir, *why;
+  const char *why;
+  g_autofree char *dir = dp_mnist_data_find_dir (data_settings (), &why);
 
-  if (env != NULL && *env != '\0')
-    dir = env, why = "DIGITPAD_MNIST_DIR";
-  else if (remembered != NULL && *remembered != '\0')
-    dir = remembered, why = "settings";
-  else
-    dir = fallback, why = "default";
   g_debug ("train: looking for MNIST in %s (%s)", dir, why);
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR) && g_str_equal (why, "default"))
@@ -272,7 +256,7 @@ void
 dp_train_data_download (DpTrainData *self)
 {
   g_return_if_fail (DP_IS_TRAIN_DATA (self));
-  g_autofree char *dir = default_data_dir ();
+  g_autofree char *dir = dp_mnist_data_default_dir ();
 
   if (self->download != NULL || self->shut_down)
     return;

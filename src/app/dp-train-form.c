@@ -236,6 +236,8 @@ read_rows (DpTrainForm *self)
 
   /* what to train on is not part of a preset: it stays as the person set it */
   c.data = adw_combo_row_get_selected (self->data_row);
+  if (c.data != self->config.data)
+    g_debug ("train: training data %s", dp_train_set_to_string (c.data));
 
   c.augment = gtk_switch_get_active (self->augment_switch);
   mark_row (field_row (self, DP_TRAIN_FIELD_AUGMENT), FALSE);

@@ -13,6 +13,7 @@
 #include "dp-trainer.h"
 
 #include "dp-debug.h"
+#include "dp-worker.h"
 
 #include "engine/fp-mode.h"
 #include "engine/network.h"
@@ -41,6 +42,38 @@ void
 dp_mnist_data_unref (DpMnistData *data)
 {
   g_atomic_rc_box_release_full (data, mnist_data_clear);
+}
+
+char *
+dp_mnist_data_default_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "digitpad", "mnist", NULL);
+}
+
+char *
+dp_mnist_data_find_dir (GSettings *settings, const char **why)
+{
+  const char *env = g_getenv ("DIGITPAD_MNIST_DIR");
+  g_autofree char *remembered = NULL;
+  const char *from = "default";
+  char *dir = NULL;
+
+  if (settings != NULL)
+    {
+      g_autoptr (GSettingsSchema) schema = NULL;
+      g_object_get (settings, "settings-schema", &schema, NULL);
+      if (schema != NULL && g_settings_schema_has_key (schema, "mnist-directory"))
+        remembered = g_settings_get_string (settings, "mnist-directory");
+    }
+  if (env != NULL && *env != '\0')
+    dir = g_strdup (env), from = "DIGITPAD_MNIST_DIR";
+  else if (remembered != NULL && *remembered != '\0')
+    dir = g_steal_pointer (&remembered), from = "settings";
+  else
+    dir = dp_mnist_data_default_dir ();
+  if (why != NULL)
+    *why = from;
+  return dir;
 }
 
 static void
@@ -114,17 +147,13 @@ struct _DpTrainer
   GObject parent_instance;
 
   GMainContext *context;     /* the UI's, where signals are emitted */
-  GCancellable *cancellable; /* of the run in flight */
+  DpWorker worker;           /* the run in flight: its thread, cancellable, application hold */
   gboolean running;
 
   /* shared with the worker, under lock */
   GMutex lock;
   GArray *events;            /* of Event, not yet seen by the UI */
   GSource *idle;             /* the pending drain, or NULL */
-  GCond worker_cond;
-  gboolean worker_busy;      /* the worker is inside dp_train_run or the evaluation */
-
-  GApplication *held_app;    /* held while a run is in flight, so the main loop outlives it */
 
   /* stall measurement, main thread only */
   DpStallProbe *stall_probe; /* while a run is in flight */
@@ -175,7 +204,10 @@ drain_events (DpTrainer *self)
       if (ev->kind == EVENT_PROGRESS)
         g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, &ev->progress);
       else if (ev->kind == EVENT_DATA)
-        g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
+        {
+          g_debug ("train: making the data mix %d/%d", ev->data.done, ev->data.total);
+          g_signal_emit (self, signals[SIGNAL_DATA_PROGRESS], 0, ev->data.done, ev->data.total);
+        }
       else
         {
           const DpEpochResult *r = &ev->epoch;
@@ -294,10 +326,7 @@ train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     }
 
   /* from here on the worker computes nothing: dp_trainer_stop_and_wait() may return */
-  g_mutex_lock (&self->lock);
-  self->worker_busy = FALSE;
-  g_cond_broadcast (&self->worker_cond);
-  g_mutex_unlock (&self->lock);
+  dp_worker_idle (&self->worker);
 
   if (result != NULL)
     g_task_return_pointer (task, result, (GDestroyNotify) dp_train_result_free);
@@ -351,7 +380,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   drain_events (self);
   DpTrainResult *result = g_task_propagate_pointer (G_TASK (res), &error);
   stall_stop (self);
-  g_clear_object (&self->cancellable);
+  dp_worker_finished (&self->worker);
 
   if (result != NULL)
     g_debug ("train: finished, test accuracy %.2f %% in %.1f s", 100.0 * result->metrics.accuracy,
@@ -366,8 +395,7 @@ on_worker_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_task_return_pointer (outer, result, (GDestroyNotify) dp_train_result_free);
   else
     g_task_return_error (outer, error);
-  if (self->held_app != NULL)
-    g_application_release (g_steal_pointer (&self->held_app));
+  dp_worker_release (&self->worker);
 }
 
 void
@@ -398,26 +426,14 @@ dp_trainer_run_async (DpTrainer *self, const DpTrainConfig *config, DpMnistData 
 
   g_main_context_unref (self->context);
   self->context = g_main_context_ref_thread_default ();
-  self->cancellable = g_cancellable_new ();
-  self->worker_busy = TRUE;
   set_running (self, TRUE);
   self->stall_probe = dp_stall_probe_start (self->context, STALL_TICK_MS);
   /* Quitting mid-run closes the window at once (its dispose stops the worker), but the run's
-   * completion still has to be dispatched, freeing its network and task: the hold keeps the
-   * main loop turning until then. */
-  self->held_app = g_application_get_default ();
-  if (self->held_app != NULL)
-    g_application_hold (self->held_app);
-
-  g_autoptr (GTask) inner = g_task_new (self, self->cancellable, on_worker_done_cb,
-                                        g_steal_pointer (&outer));
-  g_task_set_source_tag (inner, train_thread);
-  g_task_set_name (inner, "[digitpad] training");
-  /* the worker decides (train_thread): a run it returned a result for is finished, even if
-   * Stop was pressed as it returned */
-  g_task_set_check_cancellable (inner, FALSE);
-  g_task_set_task_data (inner, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (inner, train_thread);
+   * completion still has to be dispatched, freeing its network and task: the worker holds the
+   * application until then. A run it returned a result for is finished, even if Stop was
+   * pressed as it returned (train_thread decides). */
+  dp_worker_start (&self->worker, self, "[digitpad] training", train_thread, job,
+                   (GDestroyNotify) job_free, on_worker_done_cb, g_steal_pointer (&outer));
 }
 
 DpTrainResult *
@@ -438,12 +454,8 @@ void
 dp_trainer_stop (DpTrainer *self)
 {
   g_return_if_fail (DP_IS_TRAINER (self));
-  if (self->cancellable != NULL)
-    {
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        g_debug ("train: stop requested");
-      g_cancellable_cancel (self->cancellable);
-    }
+  if (dp_worker_stop (&self->worker))
+    g_debug ("train: stop requested");
 }
 
 void
@@ -452,14 +464,10 @@ dp_trainer_stop_and_wait (DpTrainer *self)
   g_return_if_fail (DP_IS_TRAINER (self));
   if (!self->running)
     return;
-  dp_trainer_stop (self);
   gint64 t0 = g_get_monotonic_time ();
   /* The engine checks the cancellable every batch. No main-loop iteration here: this runs in
    * dispose, with half the window torn down; the completion is dispatched later (see the hold). */
-  g_mutex_lock (&self->lock);
-  while (self->worker_busy)
-    g_cond_wait (&self->worker_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  dp_worker_stop_and_wait (&self->worker);
   g_debug ("train: stopped for shutdown in %.0f ms", (g_get_monotonic_time () - t0) / 1e3);
 }
 
@@ -479,7 +487,7 @@ dp_trainer_finalize (GObject *object)
   DpTrainer *self = DP_TRAINER (object);
   g_array_unref (self->events);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->worker_cond);
+  dp_worker_clear (&self->worker);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (dp_trainer_parent_class)->finalize (object);
 }
@@ -525,7 +533,7 @@ static void
 dp_trainer_init (DpTrainer *self)
 {
   g_mutex_init (&self->lock);
-  g_cond_init (&self->worker_cond);
+  dp_worker_init (&self->worker);
   self->events = g_array_new (FALSE, FALSE, sizeof (Event));
   self->context = g_main_context_ref_thread_default ();
 }

@@ -21,6 +21,13 @@ typedef struct
 
 DpMnistData *dp_mnist_data_ref         (DpMnistData *data);
 void         dp_mnist_data_unref       (DpMnistData *data);
+/* Where MNIST is looked for: DIGITPAD_MNIST_DIR when set, else the folder remembered in
+ * settings' "mnist-directory" (settings nullable, or without that key), else
+ * $XDG_DATA_HOME/digitpad/mnist. *why (nullable): "DIGITPAD_MNIST_DIR", "settings" or
+ * "default". The Train page and personalization look in the same place. */
+char        *dp_mnist_data_find_dir    (GSettings *settings, const char **why);
+/* $XDG_DATA_HOME/digitpad/mnist: where a download goes */
+char        *dp_mnist_data_default_dir (void);
 /* Loads both sets of dir in a worker thread; the error is the engine's (it names the file). */
 void         dp_mnist_data_load_async  (const char *dir, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);

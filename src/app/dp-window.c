@@ -10,6 +10,9 @@
 #include "dp-draw-page.h"
 #include "dp-file-chooser.h"
 #include "dp-notify.h"
+#include "dp-personalize-window.h"
+#include "dp-samples-window.h"
+#include "dp-teach-window.h"
 #include "dp-train-page.h"
 
 struct _DpWindow
@@ -25,7 +28,9 @@ struct _DpWindow
 
   GSettings *settings;  /* nullable */
   DpModelStore *models;
+  DpSamples *samples;
   char *model_name;     /* the one before the last change, for "the current model stays" */
+  GtkWindow *samples_window; /* weak: the open "Your Samples" window, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DpWindow, dp_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,9 +137,77 @@ toast_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* "win.toast-button" (sss): text, button label, detailed action of the button */
+static void
+toast_button_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+  const char *text, *label, *detailed;
+  AdwToast *toast;
+
+  g_variant_get (param, "(&s&s&s)", &text, &label, &detailed);
+  toast = adw_toast_new (text);
+  adw_toast_set_button_label (toast, label);
+  adw_toast_set_detailed_action_name (toast, detailed);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* "win.undo-sample" (s): the toast's Undo after a drawing was kept: that sample goes */
+static void
+undo_sample_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!dp_samples_remove (self->samples, g_variant_get_string (param, NULL), &error))
+    dp_show_error (GTK_WIDGET (self), _("Could not remove the sample"), error->message);
+  else
+    dp_show_toast (GTK_WIDGET (self), _("Sample removed"));
+}
+
+/* "win.samples": the samples window, one per main window */
+static void
+samples_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  if (self->samples_window == NULL)
+    {
+      self->samples_window = GTK_WINDOW (dp_samples_window_new (GTK_WINDOW (self), self->samples));
+      g_object_add_weak_pointer (G_OBJECT (self->samples_window),
+                                 (gpointer *) &self->samples_window);
+    }
+  gtk_window_present (self->samples_window);
+}
+
+/* "win.teach": the guided collection, over this window */
+static void
+teach_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  gtk_window_present (GTK_WINDOW (dp_teach_window_new (GTK_WINDOW (self), self->samples)));
+}
+
+/* "win.personalize": the personalization window, over this window */
+static void
+personalize_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (user_data);
+
+  gtk_window_present (GTK_WINDOW (dp_personalize_window_new (GTK_WINDOW (self), self->models,
+                                                             self->samples, self->settings)));
+}
+
 static const GActionEntry win_actions[] = {
   { "load-model", load_model_action },
   { "toast", toast_action, "s" },
+  { "toast-button", toast_button_action, "(sss)" },
+  { "undo-sample", undo_sample_action, "s" },
+  { "samples", samples_action },
+  { "teach", teach_action },
+  { "personalize", personalize_action },
 };
 
 /* The Draw page's plain keys. They live in a bubble-phase controller on the window rather than
@@ -151,6 +224,20 @@ on_draw_shortcut_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
     return FALSE;
   if (g_action_group_get_action_enabled (actions, action))
     g_action_group_activate_action (actions, action, NULL);
+  return TRUE;
+}
+
+/* a digit key: the drawing is that digit (draw.keep) */
+static gboolean
+on_digit_key_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  DpWindow *self = DP_WINDOW (widget);
+  GActionGroup *actions = dp_draw_page_get_actions (self->draw_page);
+
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "draw") != 0
+      || !g_action_group_get_action_enabled (actions, "keep"))
+    return FALSE;
+  g_action_group_activate_action (actions, "keep", g_variant_new_int32 (GPOINTER_TO_INT (user_data)));
   return TRUE;
 }
 
@@ -173,18 +260,54 @@ add_draw_shortcuts (DpWindow *self)
       gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].trigger),
                         gtk_callback_action_new (on_draw_shortcut_cb, (gpointer) keys[i].action,
                                                  NULL)));
+  for (int d = 0; d <= 9; d++)
+    {
+      g_autofree char *trigger = g_strdup_printf ("%d|KP_%d", d, d);
+      gtk_shortcut_controller_add_shortcut (
+        GTK_SHORTCUT_CONTROLLER (controller),
+        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
+                          gtk_callback_action_new (on_digit_key_cb, GINT_TO_POINTER (d), NULL)));
+    }
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
-/* the layout log (dp-debug.h): the window's size, the Model button, and the Draw page's part */
+/* the first button with a text label under widget: a toast's (its close button is an icon) */
+static GtkWidget *
+find_labelled_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_labelled_button (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* the layout log (dp-debug.h): the window's size, the Model button, the button of the toast
+ * shown (its Undo), and the Draw page's part */
 static void
 append_layout (GtkWidget *widget, GString *line, gpointer user_data)
 {
   DpWindow *self = DP_WINDOW (widget);
+  GtkWidget *content = adw_toast_overlay_get_child (self->toast_overlay);
 
   g_string_append_printf (line, "window=%d,%d", gtk_widget_get_width (widget),
                           gtk_widget_get_height (widget));
   dp_debug_append_bounds (line, "model", GTK_WIDGET (self->model_button));
+  /* the toasts are the overlay's other children */
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->toast_overlay)); c;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *button = c != content ? find_labelled_button (c) : NULL;
+      if (button != NULL)
+        {
+          dp_debug_append_bounds (line, "toast-button", button);
+          break;
+        }
+    }
   dp_draw_page_append_layout (self->draw_page, line);
 }
 
@@ -232,7 +355,10 @@ dp_window_setup (DpWindow *self, DpApplication *app)
     gtk_window_set_default_size (GTK_WINDOW (self), 980, 660);
 
   self->models = g_object_ref (dp_application_get_model_store (app));
-  dp_draw_page_bind (self->draw_page, self->settings, self->models);
+  self->samples = g_object_ref (dp_application_get_samples (app));
+  dp_draw_page_bind (self->draw_page, self->settings, self->models, self->samples);
+  if (dp_samples_get_load_problem (self->samples) != NULL)
+    dp_show_toast (GTK_WIDGET (self), dp_samples_get_load_problem (self->samples));
 
   gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
   g_debug ("window settings: size=%dx%d pen-width=%.0f live-mode=%s%s", w, h,
@@ -250,6 +376,14 @@ dp_window_setup (DpWindow *self, DpApplication *app)
 static void
 dp_window_dispose (GObject *object)
 {
+  DpWindow *self = DP_WINDOW (object);
+
+  if (self->samples_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->samples_window),
+                                    (gpointer *) &self->samples_window);
+      gtk_window_destroy (g_steal_pointer (&self->samples_window));
+    }
   gtk_widget_dispose_template (GTK_WIDGET (object), DP_TYPE_WINDOW);
   G_OBJECT_CLASS (dp_window_parent_class)->dispose (object);
 }
@@ -261,6 +395,7 @@ dp_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->models);
+  g_clear_object (&self->samples);
   g_free (self->model_name);
   G_OBJECT_CLASS (dp_window_parent_class)->finalize (object);
 }

@@ -1,13 +1,19 @@
-/* cmd-synth.c: `digitpad-cli synth --out DIR`: the generated examples (engine/synth.h) as a
- * gzipped IDX pair, for a look or for other tools; --dev for the held-out fonts and Hershey
- * styles (the development set); --sheet FILE.png for a grid of them to look at. */
+/* cmd-synth.c: `digitpad-cli synth --out DIR`: the generated training examples
+ * (engine/synth.h) as a gzipped IDX pair, for a look or for other tools; `--dev` writes the
+ * development set instead, from the held-out fonts and Hershey styles only: the fonts' digits and
+ * letters as an IDX pair, the drawn digits and the drawn negatives as strokes files (for
+ * `eval --strokes` and `eval --negatives`); --sheet FILE.png for a grid to look at. */
 #include "cli.h"
 
+#include "engine/strokes-file.h"
+
+#include <errno.h>
 #include <stdio.h>
 
 #define COMMAND "synth"
 #define SHEET_COLS 40
 #define SHEET_SCALE 2
+#define DEV_DEFAULT_COUNT 2000
 
 static gboolean
 parse_count (const char *option, const char *text, int *out)
@@ -56,6 +62,85 @@ write_sheet (const DpDataset *ds, const char *path, GError **error)
   return ok;
 }
 
+/* a folder to write in, made if missing */
+static gboolean
+make_folder (const char *dir)
+{
+  if (g_mkdir_with_parents (dir, 0755) == 0)
+    return TRUE;
+  int errsv = errno;
+  dp_cli_error ("%s: cannot create the folder: %s", dir, g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+save_idx (const DpDataset *ds, const char *dir, const char *prefix)
+{
+  g_autofree char *images_name = g_strconcat (prefix, "-images-idx3-ubyte.gz", NULL);
+  g_autofree char *labels_name = g_strconcat (prefix, "-labels-idx1-ubyte.gz", NULL);
+  g_autofree char *images = g_build_filename (dir, images_name, NULL);
+  g_autofree char *labels = g_build_filename (dir, labels_name, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!dp_dataset_save (ds, images, labels, &error))
+    {
+      dp_cli_file_error (images, error);
+      return FALSE;
+    }
+  printf ("wrote %s and %s (%d images)\n", images, labels, ds->n);
+  return TRUE;
+}
+
+/* The drawings of recipe (digits, or negatives) as a strokes file. */
+static gboolean
+save_strokes (const DpSynthRecipe *recipe, const char *dir, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) records = dp_synth_generate_strokes (recipe, &error);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  if (records == NULL || !dp_strokes_file_save (path, records, &error))
+    {
+      dp_cli_file_error (path, error);
+      return FALSE;
+    }
+  printf ("wrote %s (%u drawings)\n", path, records->len);
+  return TRUE;
+}
+
+/* The development set: held-out fonts as images, held-out Hershey styles and synthetic
+ * handwriting as strokes, and drawn negatives. */
+static int
+write_dev (const DpSynthRecipe *base, const char *dir, const char *sheet, int threads)
+{
+  if (!make_folder (dir))
+    return DP_CLI_EXIT_FAILED;
+  DpSynthRecipe fonts = *base;
+  fonts.fonts_only = TRUE;
+  g_autoptr (GError) error = NULL;
+  DpSynthReport report = { 0 };
+  g_autoptr (DpDataset) ds = dp_synth_generate (&fonts, NULL, threads, NULL, NULL, NULL, &report,
+                                                &error);
+  if (ds == NULL)
+    {
+      dp_cli_error ("%s", error->message);
+      return DP_CLI_EXIT_FAILED;
+    }
+  dp_synth_report_clear (&report);
+  if (!save_idx (ds, dir, "dev-fonts"))
+    return DP_CLI_EXIT_FAILED;
+  if (sheet != NULL && !write_sheet (ds, sheet, &error))
+    {
+      dp_cli_file_error (sheet, error);
+      return DP_CLI_EXIT_FAILED;
+    }
+  DpSynthRecipe digits = *base, negatives = *base;
+  digits.n_negatives = 0;
+  negatives.n_digits = 0;
+  if ((digits.n_digits > 0 && !save_strokes (&digits, dir, "dev-digits.ndjson"))
+      || (negatives.n_negatives > 0 && !save_strokes (&negatives, dir, "dev-negatives.ndjson")))
+    return DP_CLI_EXIT_FAILED;
+  return DP_CLI_EXIT_OK;
+}
+
 static void
 print_progress (int done, int total, gpointer user_data)
 {
@@ -77,11 +162,12 @@ dp_cli_synth (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Folder to write synth-images-idx3-ubyte.gz and synth-labels-idx1-ubyte.gz in", "DIR" },
     { "dev", 0, 0, G_OPTION_ARG_NONE, &dev,
-      "The held-out fonts and Hershey styles (the development set), never used in training",
-      NULL },
-    { "digits", 0, 0, G_OPTION_ARG_STRING, &digits_text, "How many digits (default 30000)", "N" },
+      "Write the development set instead: the held-out fonts and Hershey styles, never used in "
+      "training (dev-fonts-*-ubyte.gz, dev-digits.ndjson, dev-negatives.ndjson)", NULL },
+    { "digits", 0, 0, G_OPTION_ARG_STRING, &digits_text,
+      "How many digits (default 30000; --dev: 2000 of each kind)", "N" },
     { "negatives", 0, 0, G_OPTION_ARG_STRING, &negatives_text,
-      "How many \"not a digit\" examples (default 30000)", "N" },
+      "How many \"not a digit\" examples (default 30000; --dev: 2000 of each kind)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed", "N" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &mnist_dir,
       "MNIST folder: its training digits make some of the two-digit negatives", "DIR" },
@@ -105,7 +191,11 @@ dp_cli_synth (int argc, char **argv)
 
   DpSynthRecipe recipe;
   dp_synth_recipe_default (&recipe);
-  recipe.split = dev ? DP_SYNTH_SPLIT_DEV : DP_SYNTH_SPLIT_TRAIN;
+  if (dev)
+    {
+      recipe.split = DP_SYNTH_SPLIT_DEV;
+      recipe.n_digits = recipe.n_negatives = DEV_DEFAULT_COUNT;
+    }
   int threads = 0;
   if ((digits_text && !parse_count ("--digits", digits_text, &recipe.n_digits))
       || (negatives_text && !parse_count ("--negatives", negatives_text, &recipe.n_negatives))
@@ -116,6 +206,15 @@ dp_cli_synth (int argc, char **argv)
   if (seed_text != NULL
       && !g_ascii_string_to_unsigned (seed_text, 10, 0, G_MAXUINT64, &recipe.seed, NULL))
     return dp_cli_usage (COMMAND, "--seed: '%s' is not a seed (a whole number ≥ 0)", seed_text);
+
+  if (dev)
+    {
+      if (mnist_dir != NULL)
+        return dp_cli_usage (COMMAND, "--data: the development set uses no MNIST digits");
+      if (out == NULL)
+        return dp_cli_usage (COMMAND, "--dev: missing --out DIR");
+      return write_dev (&recipe, out, sheet, threads);
+    }
 
   g_autoptr (GError) error = NULL;
   g_autoptr (DpDataset) mnist = NULL;
@@ -142,20 +241,8 @@ dp_cli_synth (int argc, char **argv)
     printf ("  %-8s %d\n", dp_synth_source_name (s), report.by_source[s]);
   dp_synth_report_clear (&report);
 
-  if (out != NULL)
-    {
-      g_autofree char *images = g_build_filename (out, "synth-images-idx3-ubyte.gz", NULL);
-      g_autofree char *labels = g_build_filename (out, "synth-labels-idx1-ubyte.gz", NULL);
-      if (g_mkdir_with_parents (out, 0755) != 0 || !dp_dataset_save (ds, images, labels, &error))
-        {
-          if (error != NULL)
-            dp_cli_file_error (out, error);
-          else
-            dp_cli_error ("%s: cannot create the folder", out);
-          return DP_CLI_EXIT_FAILED;
-        }
-      printf ("wrote %s and %s\n", images, labels);
-    }
+  if (out != NULL && (!make_folder (out) || !save_idx (ds, out, "synth")))
+    return DP_CLI_EXIT_FAILED;
   if (sheet != NULL)
     {
       if (!write_sheet (ds, sheet, &error))

@@ -534,6 +534,13 @@ train_and_save (const TrainOptions *o, DpTrainConfig *config)
             dp_network_get_meta (net, DP_META_CALIBRATION_HOLDOUT),
             dp_network_get_meta (net, DP_META_CALIBRATION_ECE_BEFORE),
             dp_network_get_meta (net, DP_META_CALIBRATION_ECE));
+  const char *threshold = dp_network_get_meta (net, DP_META_REFUSE_THRESHOLD);
+  if (threshold != NULL)
+    printf ("refusal: \"not a digit\" from p = %s on, which refuses %.2f %% of the held-out "
+            "digits and %.2f %% of the held-out negatives\n", threshold,
+            100 * g_ascii_strtod (dp_network_get_meta (net, DP_META_REFUSE_HOLDOUT_DIGITS), NULL),
+            100 * g_ascii_strtod (dp_network_get_meta (net, DP_META_REFUSE_HOLDOUT_NEGATIVES),
+                                  NULL));
   printf ("saved %s (%s, %" G_GSIZE_FORMAT " parameters)\n", o->out, sizes, net->n_params);
   return DP_CLI_EXIT_OK;
 }

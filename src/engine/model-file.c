@@ -213,6 +213,16 @@ dp_model_save (const DpNetwork *net, const char *path, GError **error)
                    DP_TEMPERATURE_MAX);
       return FALSE;
     }
+  const char *threshold = dp_network_get_meta (net, DP_META_REFUSE_THRESHOLD);
+  if (threshold != NULL && (!dp_network_can_refuse (net)
+                            || !dp_refuse_threshold_parse (threshold, NULL)))
+    {
+      g_set_error (error, DP_ERROR, DP_ERROR_INVALID,
+                   "%s: cannot save: metadata \"%s\" is \"%s\", not a number from 0.5 to 1 on "
+                   "a model with a \"not a digit\" output", name, DP_META_REFUSE_THRESHOLD,
+                   threshold);
+      return FALSE;
+    }
   if (net->n_params > DP_MODEL_MAX_PARAM_BYTES / sizeof (float))
     {
       g_autofree char *sizes = dp_network_describe_sizes (net);
@@ -578,6 +588,13 @@ dp_model_load_bytes (GBytes *bytes, const char *name, GError **error)
     return fail (error, name, "metadata \"%s\" is \"%s\", not a number from %g to %g (the "
                  "calibration temperature)", DP_META_TEMPERATURE, temperature,
                  DP_TEMPERATURE_MIN, DP_TEMPERATURE_MAX), NULL;
+
+  const char *threshold = g_hash_table_lookup (strings, DP_META_REFUSE_THRESHOLD);
+  if (threshold != NULL && (sizes[n_layers] != DP_CLASS_NOT_A_DIGIT + 1
+                            || !dp_refuse_threshold_parse (threshold, NULL)))
+    return fail (error, name, "metadata \"%s\" is \"%s\": it must be a number from 0.5 to 1, on "
+                 "a model with a \"not a digit\" output", DP_META_REFUSE_THRESHOLD, threshold),
+           NULL;
 
   /* activations "h,h,…,out": one per layer, the hidden ones alike, the last the loss's */
   g_auto (GStrv) acts = g_strsplit (activations, ",", -1);

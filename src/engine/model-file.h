@@ -26,6 +26,12 @@ G_BEGIN_DECLS
 /* the calibration temperature T (logits / T before the softmax), "1.2345"; absent = 1. A value
  * that is not a number from DP_TEMPERATURE_MIN to DP_TEMPERATURE_MAX makes the file unloadable */
 #define DP_META_TEMPERATURE   "temperature"
+/* p("not a digit") at or above which the model says "not a digit", "0.9712" (0.5 … 1); absent =
+ * the most probable class answers. Only on an 11-output model; anything else is refused when
+ * loading. The trainer also keeps the share of its hold-out's digits and negatives refused. */
+#define DP_META_REFUSE_THRESHOLD "refuse_threshold"
+#define DP_META_REFUSE_HOLDOUT_DIGITS    "refuse_holdout_digits"
+#define DP_META_REFUSE_HOLDOUT_NEGATIVES "refuse_holdout_negatives"
 /* the trainer's calibration figures on its hold-out: the expected calibration error (15 bins)
  * with the fitted temperature, and before it (T = 1), "0.0123"; the hold-out's size */
 #define DP_META_CALIBRATION_ECE        "calibration_ece"

@@ -377,6 +377,40 @@ dp_network_temperature (const DpNetwork *net)
   return t;
 }
 
+gboolean
+dp_refuse_threshold_parse (const char *text, float *out)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  char *end = NULL;
+  double t = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (t) || t < 0.5 || t > 1.0)
+    return FALSE;
+  if (out != NULL)
+    *out = (float) t;
+  return TRUE;
+}
+
+float
+dp_network_refuse_threshold (const DpNetwork *net)
+{
+  g_return_val_if_fail (net != NULL, 0.0f);
+  float t = 0.0f;
+  if (!dp_network_can_refuse (net)
+      || !dp_refuse_threshold_parse (dp_network_get_meta (net, DP_META_REFUSE_THRESHOLD), &t))
+    return 0.0f;
+  return t;
+}
+
+int
+dp_network_answer (const float *probs, int n_out, float threshold)
+{
+  if (n_out == DP_CLASS_NOT_A_DIGIT + 1 && threshold > 0.0f)
+    return probs[DP_CLASS_NOT_A_DIGIT] >= threshold ? DP_CLASS_NOT_A_DIGIT
+                                                    : dp_argmax (probs, DP_N_CLASSES);
+  return dp_argmax (probs, n_out);
+}
+
 void
 dp_network_recognise (const DpNetwork *net, const float *x, DpRecognition *out)
 {
@@ -427,12 +461,10 @@ dp_network_predict (const DpNetwork *net, const float *x, float *probs)
   float *res = (float *) in;
   apply_temperature (res, n_out, dp_network_temperature (net));
   output_activation (net->loss, res, 1, n_out);
-  int cls = dp_argmax (res, n_out);
+  normalise_probs (net->loss, res, n_out);
+  int cls = dp_network_answer (res, n_out, dp_network_refuse_threshold (net));
   if (probs)
-    {
-      memcpy (probs, res, n_out * sizeof (float));
-      normalise_probs (net->loss, probs, n_out);
-    }
+    memcpy (probs, res, n_out * sizeof (float));
   if (buf != stack_buf)
     g_free (buf);
   return cls;
@@ -455,6 +487,7 @@ dp_network_classify_logits (const DpNetwork *net, const float *X, int n, guint8 
   for (int l = 1; l <= L; l++)
     act[l] = g_new (float, (gsize) CLASSIFY_CHUNK * net->sizes[l]); /* (chunk, sizes[l]) */
   float temperature = dp_network_temperature (net);
+  float threshold = dp_network_refuse_threshold (net);
   for (int r0 = 0; r0 < n; r0 += CLASSIFY_CHUNK)
     {
       int B = MIN (CLASSIFY_CHUNK, n - r0);
@@ -465,15 +498,12 @@ dp_network_classify_logits (const DpNetwork *net, const float *X, int n, guint8 
       output_activation (net->loss, out, B, n_out);
       for (int r = 0; r < B; r++)
         {
-          const float *o = out + (gsize) r * n_out;
+          float *o = out + (gsize) r * n_out;
+          normalise_probs (net->loss, o, n_out);
           if (pred)
-            pred[r0 + r] = (guint8) dp_argmax (o, n_out);
+            pred[r0 + r] = (guint8) dp_network_answer (o, n_out, threshold);
           if (probs)
-            {
-              float *p = probs + (gsize) (r0 + r) * n_out;
-              memcpy (p, o, n_out * sizeof (float));
-              normalise_probs (net->loss, p, n_out);
-            }
+            memcpy (probs + (gsize) (r0 + r) * n_out, o, n_out * sizeof (float));
         }
     }
   for (int l = 1; l <= L; l++)

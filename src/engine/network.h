@@ -100,6 +100,16 @@ float       dp_network_temperature (const DpNetwork *net);
 /* TRUE when text is a whole number from DP_TEMPERATURE_MIN to DP_TEMPERATURE_MAX; *out (may be
  * NULL) = it */
 gboolean    dp_temperature_parse  (const char *text, float *out);
+/* The p("not a digit") at or above which a model that can refuse says "not a digit" (metadata
+ * DP_META_REFUSE_THRESHOLD, from 0.5 to 1, chosen by the trainer on its hold-out so that few
+ * digits are refused); 0 when absent: then the most probable of the eleven classes answers. */
+float       dp_network_refuse_threshold (const DpNetwork *net);
+/* TRUE when text is a number from 0.5 to 1; *out (may be NULL) = it */
+gboolean    dp_refuse_threshold_parse (const char *text, float *out);
+/* The answer for calibrated probabilities probs (n_out) under threshold (see above): with 11
+ * outputs and a threshold, "not a digit" when probs[10] >= threshold, else the most probable
+ * digit; otherwise the most probable class. Every front end answers through this. */
+int         dp_network_answer     (const float *probs, int n_out, float threshold);
 /* x (784) → out: the answer, calibrated probabilities and the closest digit */
 void        dp_network_recognise  (const DpNetwork *net, const float *x, DpRecognition *out);
 

@@ -30,6 +30,7 @@
 #include "engine/network.h"
 #include "engine/preprocess.h"
 #include "engine/rng.h"
+#include "engine/strokes-file.h"
 #include "engine/strokes.h"
 
 #define HERSHEY_DIR "/usr/share/hershey-fonts"
@@ -207,6 +208,7 @@ dp_synth_recipe_default (DpSynthRecipe *recipe)
   recipe->n_digits = DP_SYNTH_DEFAULT_DIGITS;
   recipe->n_negatives = DP_SYNTH_DEFAULT_NEGATIVES;
   recipe->split = DP_SYNTH_SPLIT_TRAIN;
+  recipe->fonts_only = FALSE;
 }
 
 void
@@ -397,17 +399,18 @@ drawing_pose (Drawing *d, DpRng *rng, double slant_mean, double slant_sd, double
   drawing_affine (d, c * a - s * dd, c * b - s * e, s * a + c * dd, s * b + c * e);
 }
 
-/* Into DpStrokes (canvas units, the drawing 0.6 of the canvas high) and through the pad's path. */
-static gboolean
-drawing_render (const Drawing *d, DpRng *rng, float *out)
+/* As DpStrokes: canvas units, the drawing 0.6 of the canvas high and centred, a pressure per
+ * stroke, 8 ms between samples. NULL for an empty drawing. */
+static DpStrokes *
+drawing_to_strokes (const Drawing *d, DpRng *rng)
 {
   double x0, y0, x1, y1;
   drawing_bounds (d, &x0, &y0, &x1, &y1);
   if (!isfinite (x0))
-    return FALSE;
+    return NULL;
   double size = MAX (MAX (x1 - x0, y1 - y0), 1e-3);
   double k = 0.6 / size;
-  g_autoptr (DpStrokes) strokes = dp_strokes_new ();
+  DpStrokes *strokes = dp_strokes_new ();
   guint32 t = 0;
   for (int i = 0; i < d->n; i++)
     {
@@ -425,7 +428,15 @@ drawing_render (const Drawing *d, DpRng *rng, float *out)
           dp_strokes_add_point (strokes, &q);
         }
     }
-  return dp_preprocess_strokes (strokes, out, NULL);
+  return strokes;
+}
+
+/* Through the pad's path (dp_preprocess_strokes). */
+static gboolean
+drawing_render (const Drawing *d, DpRng *rng, float *out)
+{
+  g_autoptr (DpStrokes) strokes = drawing_to_strokes (d, rng);
+  return strokes != NULL && dp_preprocess_strokes (strokes, out, NULL);
 }
 
 /* ---- synthetic handwriting-style digits ---------------------------------------------------- */
@@ -955,9 +966,11 @@ partial_digit (DpRng *rng, Drawing *d)
   drawing_wobble (d, rng, 0.015, 0.002);
 }
 
-/* One example into out (784 floats); returns its source. */
+/* One example into out (784 floats); returns its source. With strokes != NULL, a drawing
+ * instead, from the sources that are strokes (Hershey, synthetic digits, scribbles, partial
+ * digits, pairs of drawn digits, dots and dashes), into *strokes. */
 static DpSynthSource
-make_example (const Gen *g, int i, DpRng *rng, float *out)
+make_example (const Gen *g, int i, DpRng *rng, float *out, DpStrokes **strokes)
 {
   gboolean digit = i < g->recipe->n_digits;
   int label = i % 10;
@@ -967,6 +980,10 @@ make_example (const Gen *g, int i, DpRng *rng, float *out)
       DpSynthSource src;
       gboolean ok = FALSE;
       float r = dp_rng_uniform (rng);
+      if (strokes != NULL)
+        r = digit ? 0.35f + 0.65f * r : 0.30f + 0.64f * r;
+      else if (g->recipe->fonts_only)
+        r = 0;
       if (digit)
         {
           if (r < 0.35f)
@@ -1047,7 +1064,9 @@ make_example (const Gen *g, int i, DpRng *rng, float *out)
           src = DP_SYNTH_SOURCE_NOISE;
           ok = noise_image (rng, out);
         }
-      if (d.n > 0)
+      if (d.n > 0 && strokes != NULL)
+        ok = (*strokes = drawing_to_strokes (&d, rng)) != NULL;
+      else if (d.n > 0)
         ok = drawing_render (&d, rng, out);
       drawing_clear (&d);
       if (ok)
@@ -1059,8 +1078,13 @@ make_example (const Gen *g, int i, DpRng *rng, float *out)
     stroke_digit (label, rng, &d);
   else
     scribble (rng, &d);
-  gboolean ok = drawing_render (&d, rng, out);
-  g_assert (ok);
+  if (strokes != NULL)
+    *strokes = drawing_to_strokes (&d, rng);
+  else
+    {
+      gboolean ok = drawing_render (&d, rng, out);
+      g_assert (ok);
+    }
   drawing_clear (&d);
   return digit ? DP_SYNTH_SOURCE_STROKES : DP_SYNTH_SOURCE_SCRIBBLE;
 }
@@ -1079,7 +1103,7 @@ gen_chunk (Gen *g, float *out)
     {
       DpRng rng;
       dp_rng_init (&rng, g->recipe->seed * 0x100000001b3ULL + (guint64) i);
-      g->sources[i] = (guint8) make_example (g, i, &rng, out);
+      g->sources[i] = (guint8) make_example (g, i, &rng, out, NULL);
       g->labels[i] = (guint8) (i < g->recipe->n_digits ? i % 10 : DP_CLASS_NOT_A_DIGIT);
       guint8 *px = g->images + (gsize) i * N_PX;
       for (int p = 0; p < N_PX; p++)
@@ -1217,6 +1241,35 @@ dp_synth_generate (const DpSynthRecipe *recipe, const DpDataset *mnist, int thre
   return ds;
 }
 
+GPtrArray *
+dp_synth_generate_strokes (const DpSynthRecipe *recipe, GError **error)
+{
+  g_return_val_if_fail (recipe != NULL && recipe->n_digits >= 0 && recipe->n_negatives >= 0,
+                        NULL);
+  Gen g = { 0 };
+  g.recipe = recipe;
+  if (!gen_load_sources (&g, recipe->split, error))
+    {
+      gen_clear (&g);
+      return NULL;
+    }
+  int n = recipe->n_digits + recipe->n_negatives;
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) dp_strokes_record_free);
+  for (int i = 0; i < n; i++)
+    {
+      DpRng rng;
+      /* another stream than the images' (seed, i) */
+      dp_rng_init (&rng, (recipe->seed ^ 0x5354524f4b4553ULL) * 0x100000001b3ULL + (guint64) i);
+      g_autoptr (DpStrokes) strokes = NULL;
+      DpSynthSource src = make_example (&g, i, &rng, NULL, &strokes);
+      int label = i < recipe->n_digits ? i % 10 : DP_CLASS_NOT_A_DIGIT;
+      g_autofree char *id = g_strdup_printf ("%s-%05d", dp_synth_source_name (src), i);
+      g_ptr_array_add (records, dp_strokes_record_new (strokes, label, id, 0));
+    }
+  gen_clear (&g);
+  return records;
+}
+
 /* ---- the cache ------------------------------------------------------------------------------ */
 
 static gboolean
@@ -1242,6 +1295,8 @@ dp_synth_cache_key (const DpSynthRecipe *recipe, const DpDataset *mnist, GError 
                                            DP_SYNTH_VERSION, recipe->seed, recipe->n_digits,
                                            recipe->n_negatives, (int) recipe->split);
   g_checksum_update (sum, (const guchar *) head, -1);
+  if (recipe->fonts_only)
+    g_checksum_update (sum, (const guchar *) " fonts only", -1);
   guint n;
   const FontFile *files = split_fonts (recipe->split, &n);
   for (guint i = 0; i < n; i++)

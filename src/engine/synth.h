@@ -43,9 +43,10 @@ typedef struct
   int n_digits;      /* labels 0 … 9, as many of each (i % 10) */
   int n_negatives;   /* label DP_CLASS_NOT_A_DIGIT */
   DpSynthSplit split;
+  gboolean fonts_only; /* outline-font glyphs only (the development set's image part) */
 } DpSynthRecipe;
 
-/* seed DP_SYNTH_DEFAULT_SEED, the default counts, TRAIN */
+/* seed DP_SYNTH_DEFAULT_SEED, the default counts, TRAIN, every source */
 void dp_synth_recipe_default (DpSynthRecipe *recipe);
 
 /* Where an example came from (dp_synth_source_names: "font", "hershey", …). */
@@ -95,6 +96,13 @@ void dp_synth_report_clear (DpSynthReport *report);
 DpDataset *dp_synth_generate (const DpSynthRecipe *recipe, const DpDataset *mnist, int threads,
                               DpSynthProgress progress, gpointer user_data,
                               GCancellable *cancellable, DpSynthReport *report, GError **error);
+
+/* The examples of recipe as drawings (DpStrokesRecord *, engine/strokes-file.h) for a strokes
+ * file, from the sources that are strokes: Hershey glyphs of the split's styles, synthetic
+ * handwriting-style digits, scribbles, partial digits, pairs of drawn digits, dots and dashes.
+ * Labels i % 10 for the first n_digits, then DP_CLASS_NOT_A_DIGIT; ids "SOURCE-INDEX". A random
+ * stream of its own: not the drawings behind dp_synth_generate's images. */
+GPtrArray *dp_synth_generate_strokes (const DpSynthRecipe *recipe, GError **error);
 
 /* The cache key (hex): a hash of the version, the recipe, the font and Hershey files' contents
  * and the MNIST digits used for the pairs. */

@@ -77,6 +77,16 @@ static const DpTrainPreset presets[] = {
           .loss = DP_LOSS_SOFTMAX_CE, .init = DP_INIT_HE, .optimizer = DP_OPTIMIZER_ADAM,
           .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 100,
           .dropout = 0.2, .augment = TRUE),
+  /* the built-in model's recipe: Best's network with an eleventh output, on the mix (MNIST +
+   * generated digits + "not a digit"), 5 000 images held out for the temperature and the
+   * refusal threshold */
+  PRESET ("handwriting", "Handwriting",
+          "Best's network on MNIST + fonts + not-a-digit examples, calibrated: the built-in "
+          "model, which also says \"not a digit\".",
+          .n_hidden = 2, .hidden = { 800, 800 }, .activation = DP_ACTIVATION_RELU,
+          .loss = DP_LOSS_SOFTMAX_CE, .init = DP_INIT_HE, .optimizer = DP_OPTIMIZER_ADAM,
+          .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 60,
+          .dropout = 0.2, .augment = TRUE, .data = DP_TRAIN_SET_MIX, .holdout = 5000),
 };
 #undef PRESET
 
@@ -830,6 +840,59 @@ set_meta_number (DpNetwork *net, const char *key, const char *format, double val
   dp_network_set_meta (net, key, g_ascii_formatd (buf, sizeof buf, format, value));
 }
 
+static int
+compare_float_desc (gconstpointer a, gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x < y) - (x > y);
+}
+
+/* The refusal threshold of an 11-output net from its hold-out's raw logits (n, 11) and labels y:
+ * the lowest p("not a digit") from 0.5 up that refuses at most DP_REFUSE_DIGIT_SHARE of the
+ * held-out digits (train.h); stored with the shares of digits and negatives it refuses. */
+static void
+choose_refuse_threshold (DpNetwork *net, const float *logits, const guint8 *y, int n)
+{
+  const int K = DP_CLASS_NOT_A_DIGIT + 1;
+  g_autofree float *probs = g_memdup2 (logits, (gsize) n * K * sizeof (float)); /* (n, 11) */
+  dp_network_logits_to_probs (net->loss, probs, n, K, dp_network_temperature (net));
+  g_autofree float *digit_p = g_new (float, MAX (n, 1)); /* p(not a digit) of the digits */
+  int n_digits = 0;
+  for (int i = 0; i < n; i++)
+    if (y[i] < DP_N_CLASSES)
+      digit_p[n_digits++] = probs[(gsize) i * K + DP_CLASS_NOT_A_DIGIT];
+  qsort (digit_p, n_digits, sizeof (float), compare_float_desc);
+  /* refusing p >= t refuses the digits above t: allow the `allowed` highest */
+  int allowed = (int) floor (DP_REFUSE_DIGIT_SHARE * n_digits);
+  double t = 0.5;
+  if (allowed < n_digits)
+    t = MAX (t, nextafterf (digit_p[allowed], 2.0f));
+  /* written with 6 decimals, rounded up (a float that rounds from it is still above the digit
+   * it must not refuse), and read back, so that the figures below are the model's own */
+  t = MIN (ceil (t * 1e6) / 1e6, 1.0);
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (text, sizeof text, "%.6f", t);
+  float stored = 1.0f;
+  dp_refuse_threshold_parse (text, &stored);
+  dp_network_set_meta (net, DP_META_REFUSE_THRESHOLD, text);
+  int digits_refused = 0, negatives = 0, negatives_refused = 0;
+  for (int i = 0; i < n; i++)
+    {
+      int refused = dp_network_answer (probs + (gsize) i * K, K, stored) == DP_CLASS_NOT_A_DIGIT;
+      if (y[i] < DP_N_CLASSES)
+        digits_refused += refused;
+      else
+        {
+          negatives++;
+          negatives_refused += refused;
+        }
+    }
+  set_meta_number (net, DP_META_REFUSE_HOLDOUT_DIGITS, "%.4f",
+                   n_digits ? (double) digits_refused / n_digits : 0.0);
+  set_meta_number (net, DP_META_REFUSE_HOLDOUT_NEGATIVES, "%.4f",
+                   negatives ? (double) negatives_refused / negatives : 0.0);
+}
+
 /* Temperature scaling on the held-out rows of data: fits T and stores it and the calibration
  * error before and after in net's metadata. */
 static void
@@ -860,6 +923,8 @@ calibrate (DpNetwork *net, const DpDataset *data, const guint32 *held, int n)
   set_meta_number (net, DP_META_CALIBRATION_ECE_BEFORE, "%.4f", before);
   set_meta_number (net, DP_META_CALIBRATION_ECE, "%.4f", after);
   set_meta_number (net, DP_META_CALIBRATION_HOLDOUT, "%.0f", n);
+  if (dp_network_can_refuse (net))
+    choose_refuse_threshold (net, logits, y, n);
 }
 
 DpNetwork *
@@ -949,7 +1014,12 @@ dp_train_run (const DpTrainConfig *config, const DpDataset *train, const DpDatas
   g_autofree char *recipe = dp_train_config_describe (config);
   dp_network_set_meta (net, DP_META_RECIPE, recipe);
   if (config->holdout > 0)
-    calibrate (net, train, held, config->holdout);
+    {
+      calibrate (net, train, held, config->holdout);
+      /* a refusal threshold changes the answers the last epoch's report measured */
+      if (dp_network_refuse_threshold (net) > 0.0f)
+        run.test_acc_current = FALSE;
+    }
   /* the last epoch's report already measured these weights (with an epoch callback) */
   double acc = run.test_acc_current ? run.test_acc : test_accuracy (net, test);
   if (acc >= 0.0)

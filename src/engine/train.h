@@ -172,6 +172,10 @@ DpNetwork *dp_train_run (const DpTrainConfig *config, const DpDataset *train,
  * out of training; after training the temperature that minimises their negative log-likelihood is
  * stored in metadata DP_META_TEMPERATURE, with their expected calibration error before and after
  * it (DP_META_CALIBRATION_ECE_BEFORE, DP_META_CALIBRATION_ECE) and their count
- * (DP_META_CALIBRATION_HOLDOUT). */
+ * (DP_META_CALIBRATION_HOLDOUT). An 11-output model then gets its refusal threshold
+ * (DP_META_REFUSE_THRESHOLD): the lowest p("not a digit"), at least 0.5, that refuses at most
+ * DP_REFUSE_DIGIT_SHARE of the held-out digits, and the shares of held-out digits and negatives
+ * it refuses (DP_META_REFUSE_HOLDOUT_DIGITS, DP_META_REFUSE_HOLDOUT_NEGATIVES). */
+#define DP_REFUSE_DIGIT_SHARE 0.002
 
 G_END_DECLS

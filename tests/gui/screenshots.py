@@ -7,6 +7,11 @@ shows):
 
 Draw: a 5 drawn with real pointer drags (the stroke fixture digit-5-one-stroke), its result.
 Train: Quick trained on the whole of MNIST (DIGITPAD_MNIST_DIR, default ../shared/mnist), finished.
+Teach it your handwriting (light only): a correction's toast over the next drawing's result
+(screenshot-correct), the guided collection midway (screenshot-collect) with every stroke
+fixture drawn in it, three of each digit, Your Samples (screenshot-samples), the Personalize
+window's before → after (screenshot-personalize) and the personal model in use
+(screenshot-personal).
 """
 import os
 import sys
@@ -15,6 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session  # noqa: E402
 from test_train import MNIST, click_train, draw_digit, open_train_tab, wait_end  # noqa: E402
+import test_teach  # noqa: E402
 
 SCREEN = (1280, 900)
 
@@ -49,12 +55,82 @@ def shoot(out, style):
         s.screenshot(os.path.join(out, "screenshot-train%s.png" % suffix))
 
 
+def window_shot(s, wid, path):
+    saved = s.wid
+    s.wid = wid
+    try:
+        settle(s)
+        s.screenshot(path)
+    finally:
+        s.wid = saved
+
+
+def shoot_teach(out):
+    T = test_teach
+    env = {"DIGITPAD_MNIST_DIR": os.path.realpath(MNIST)}
+    with Session(screen=SCREEN, env=env) as s:
+        s.wait_idle()
+        # a correction: its toast stays up while the next digit is drawn and read
+        if T.draw_digit(s, "digit-7-crossbar.txt") is None:
+            raise RuntimeError("no prediction of the drawn 7")
+        s.key("7")
+        if s.wait_for(r"toast: Saved as a 7", timeout=5) is None:
+            raise RuntimeError("the 7 was not kept")
+        T.draw_digit(s, "digit-4-open.txt")
+        settle(s)
+        s.screenshot(os.path.join(out, "screenshot-correct.png"))
+        s.key("Delete")
+
+        # the guided collection: every fixture, three of each digit
+        s.key("ctrl+t")
+        wid = T.find_window(s, "Teach It Your Handwriting")
+        s.wait_for(r"teach-bounds: .*pad=", timeout=5)
+        prefix = "teach-bounds: "
+        fixtures = sorted(f for f in os.listdir(T.FIXTURES) if f.startswith("digit-"))
+        for k, name in enumerate(fixtures):
+            digit = int(name[6])
+            mark = s.mark()
+            T.click_named(s, prefix, wid, "digit-%d" % digit)
+            s.wait_for(r"teach: asking for %d" % digit, timeout=5, since=mark)
+            px, py, side = T.named_layout(s, prefix, wid)["pad"]
+            for stroke in T.load_fixture(name):
+                s.drag([(px + x * side, py + y * side) for x, y in stroke])
+            if k == 13:
+                window_shot(s, wid, os.path.join(out, "screenshot-collect.png"))
+            T.click_named(s, prefix, wid, "keep")
+            s.wait_for(r"teach: kept a %d" % digit, timeout=5, since=mark)
+        if s.wait_for(r"teach: done, 30 kept", timeout=5) is None:
+            raise RuntimeError("the collection did not end")
+        T.click_named(s, prefix, wid, "later")
+        time.sleep(0.5)
+
+        s.key("ctrl+shift+t")
+        wid = T.find_window(s, "Your Samples")
+        s.wait_for(r"samples-bounds: .*sample-9-2=", timeout=5)
+        window_shot(s, wid, os.path.join(out, "screenshot-samples.png"))
+        T.key_in(s, wid, "Escape")
+        time.sleep(0.5)
+
+        wid, state, mark = T.personalize(s)
+        if state != "done":
+            raise RuntimeError("personalize ended in state %s:\n%s" % (state, s.log_text(mark)))
+        window_shot(s, wid, os.path.join(out, "screenshot-personalize.png"))
+        T.key_in(s, wid, "Escape")
+        time.sleep(0.5)
+        if T.draw_digit(s, "digit-9-curved-tail.txt") is None:
+            raise RuntimeError("no prediction with the personal model")
+        settle(s)
+        s.screenshot(os.path.join(out, "screenshot-personal.png"))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "docs"
     os.makedirs(out, exist_ok=True)
     for style in ("light", "dark"):
         shoot(out, style)
         print("%s: screenshot-draw and screenshot-train taken" % style)
+    shoot_teach(out)
+    print("screenshot-correct, -collect, -samples, -personalize and -personal taken")
 
 
 if __name__ == "__main__":

@@ -635,6 +635,76 @@ def default_size_session():
             s.screenshot(os.path.join(SHOTS, "train-default-size.png"))
 
 
+def pick_data(s, index):
+    """Open the "Training data" dropdown and choose its index-th entry with the keyboard."""
+    mark = s.mark()
+    click_train(s, "data")
+    time.sleep(0.4)
+    s.xdo("key", "--delay", "60", "Home", *(["Down"] * index), "Return")
+    return s.wait_for(r"train: training data (\w+)", timeout=5, since=mark)
+
+
+def mix_data_session():
+    """Issue 12: the "Training data" choice reaches the run. MNIST + fonts + not a digit starts a
+    run on the mix (its recipe says so) that first makes the generated examples in the worker,
+    with progress; Stop during that lands at once and keeps the model. Back to MNIST, a run's
+    recipe says MNIST again. A scratch cache folder, so nothing is read from or left in the
+    user's."""
+    cache = tempfile.mkdtemp(prefix="digitpad-train-cache-")
+    try:
+        with Session(screen=SCREEN, env={"DIGITPAD_MNIST_DIR": MNIST,
+                                         "XDG_CACHE_HOME": cache}) as s:
+            s.resize(*WINDOW)
+            s.wait_idle()
+            open_train_tab(s)
+            m = s.wait_for(r"train: data (ok|error)", timeout=60)
+            s.wait_idle()
+            m = pick_data(s, 1)
+            tap.ok(m is not None and m.group(1) == "mix",
+                   "the Training data dropdown picks MNIST + fonts + not a digit",
+                   s.log_text()[-1500:])
+            type_into(s, "limit", "2000")
+            s.wait_idle()
+            mark = s.mark()
+            click_train(s, "start")
+            started = s.wait_for(r"train: start (.*) on (\d+) images", timeout=5, since=mark)
+            tap.ok(started is not None and "data mix" in started.group(1),
+                   "Start runs on the mix: the run's recipe says data mix",
+                   started.group(0) if started else s.log_text(mark)[-1500:])
+            making = s.wait_for(r"train: making the data mix (\d+)/(\d+)", timeout=30,
+                                since=mark)
+            tap.ok(making is not None and int(making.group(2)) > 0,
+                   "the worker makes the generated examples, with progress",
+                   s.log_text(mark)[-1500:])
+            click_train(s, "stop")
+            stop = s.wait_for(r"train: stop requested", timeout=5, since=mark)
+            end = wait_end(s, mark, 10)
+            took = (log_time(end.string) - log_time(stop.string)) if stop and end else None
+            tap.ok(end is not None and end.group(1) == "cancelled" and took is not None
+                   and took < 2.0,
+                   "Stop while the mix is being made cancels at once (%s s)"
+                   % ("%.3f" % took if took is not None else "?"), s.log_text(mark)[-1500:])
+            tap.ok(not s.find_all(EPOCH, since=mark) and not s.find_all(r"model loaded",
+                                                                       since=mark),
+                   "no epoch ran and no model was loaded")
+            s.wait_idle()
+            m = pick_data(s, 0)
+            s.wait_idle()
+            mark = s.mark()
+            click_train(s, "start")
+            started = s.wait_for(r"train: start (.*) on (\d+) images", timeout=5, since=mark)
+            tap.ok(m is not None and m.group(1) == "mnist" and started is not None
+                   and "data mix" not in started.group(1),
+                   "back to MNIST: the run's recipe has no mix",
+                   started.group(0) if started else s.log_text(mark)[-1500:])
+            s.wait_idle()  # the Stop button is laid out
+            if "stop" in train_layout(s):
+                click_train(s, "stop")
+            wait_end(s, mark, 30)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def main():
     t0 = time.time()
     # no data needed: the first run and an offline download
@@ -650,6 +720,11 @@ def main():
         real_data_session()
     except Exception as e:  # a harness failure is a failed test, with its reason
         tap.ok(False, "the real-data session ran to its end", repr(e))
+
+    try:
+        mix_data_session()
+    except Exception as e:
+        tap.ok(False, "the mix-data session ran to its end", repr(e))
 
     try:
         download_session()
