@@ -21,7 +21,6 @@
 #include "engine/augment.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
-#include "engine/names-private.h"
 #include "engine/optimizer.h"
 #include "engine/preprocess.h"
 #include "engine/synth.h"
@@ -208,16 +207,38 @@ head_of (const DpNetwork *base)
   DpNetwork *head = dp_network_new (sizes, 1, base->activation, base->loss);
   memcpy (head->params, base->params + dp_network_layer_offset (base, L - 1),
           head->n_params * sizeof (float));
+  /* how the base answers (its temperature and refusal threshold): the head answers alike */
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, base->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    dp_network_set_meta (head, key, value);
   return head;
 }
 
-/* the share of rows of f (all, or those in rows[0..n_rows) when rows is not NULL) that head
- * reads right (argmax = label; "not a digit" on a digit is wrong) */
+/* out (B, K) output activations of head → in place the probabilities the front ends show
+ * (its temperature), from the logits they imply */
+static void
+calibrate_outputs (const DpNetwork *head, float *out, int B)
+{
+  int K = head->sizes[1];
+  for (int i = 0; i < B * K; i++)
+    {
+      float p = CLAMP (out[i], 1e-30f, 1.0f - 1e-7f);
+      out[i] = head->loss == DP_LOSS_SOFTMAX_CE ? logf (p) : logf (p / (1.0f - p));
+    }
+  dp_network_logits_to_probs (head->loss, out, B, K, dp_network_temperature (head));
+}
+
+/* how many rows of f (all, or those in rows[0..n_rows) when rows is not NULL) head reads right:
+ * its answer as the front ends give it (dp_network_answer: the temperature, the refusal
+ * threshold) is the label; "not a digit" on a digit is wrong */
 static int
 head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const int *rows,
               int n_rows, float *scratch)
 {
   int K = head->sizes[1], correct = 0;
+  float threshold = dp_network_refuse_threshold (head);
   for (int r0 = 0; r0 < n_rows; r0 += HEAD_ROWS)
     {
       int B = MIN (HEAD_ROWS, n_rows - r0);
@@ -229,11 +250,13 @@ head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const i
                     f->dim * sizeof (float));
           x = scratch;
         }
-      const float *out = dp_network_forward (head, ws, x, B, 0.0f, NULL);
+      float out[HEAD_ROWS * DP_MAX_CLASSES];
+      memcpy (out, dp_network_forward (head, ws, x, B, 0.0f, NULL), B * K * sizeof (float));
+      calibrate_outputs (head, out, B);
       for (int r = 0; r < B; r++)
         {
           int row = rows != NULL ? rows[r0 + r] : r0 + r;
-          correct += dp_argmax (out + (gsize) r * K, K) == f->y[row];
+          correct += dp_network_answer (out + r * K, K, threshold) == f->y[row];
         }
     }
   return correct;
