@@ -40,6 +40,9 @@
  * anchor set has none, cached under the user's cache folder in a folder of their own (the
  * generator prunes other recipes' files from the folder it caches in) */
 #define N_NEGATIVES 1500
+/* the share of a batch they fill when there are any: the share of "not a digit" examples in the
+ * mix the built-in model is trained on (30 000 of 120 000) */
+#define NEGATIVE_SHARE 0.25
 #define NEGATIVES_CACHE "personalize"
 /* distorted copies of each sample: COPIES_BUDGET / samples, within [MIN_COPIES, MAX_COPIES] */
 #define COPIES_BUDGET 600
@@ -271,6 +274,8 @@ struct _DpPersonalizeAnchor
   int K, dim;
   Features anchor;       /* the part of anchor_train mixed in (and generated negatives) */
   int n_negatives;       /* of them, "not a digit" */
+  int *negative_rows;    /* (n_negatives) their rows */
+  int *digit_rows;       /* (anchor.n - n_negatives) the others' */
   Features test;         /* anchor_test */
   double test_before;    /* the base's accuracy on it */
   double refused_before; /* the share of the anchor's negatives the base refuses; -1 without */
@@ -349,6 +354,12 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
   dp_rng_init (&rng, run->config->seed ^ (0x9e3779b97f4a7c15ull * (stream + 1)));
   int n_personal = n_pool > 0 ? (int) lround (share * BATCH) : 0;
   n_personal = CLAMP (n_personal, n_pool > 0 ? 1 : 0, BATCH - 1);
+  /* "not a digit" examples keep their share of the batch whatever the personal share: the
+   * samples take the place of anchor digits only */
+  int n_negative = run->a->n_negatives > 0 ? (int) lround (NEGATIVE_SHARE * BATCH) : 0;
+  if (run->a->n_negatives == run->a->anchor.n)
+    n_negative = BATCH - n_personal;
+  n_negative = MIN (n_negative, BATCH - n_personal);
   int dim = run->dim;
   float coeff = (float) (PULL_COEFF * pull);
   for (int step = 0; step < steps; step++)
@@ -357,9 +368,15 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
         return NULL;
       for (int r = 0; r < BATCH; r++)
         {
-          const Features *f = r < n_personal ? &run->personal : &run->a->anchor;
-          int row = r < n_personal ? pool[dp_rng_below (&rng, n_pool)]
-                                   : (int) dp_rng_below (&rng, run->a->anchor.n);
+          const DpPersonalizeAnchor *a = run->a;
+          const Features *f = r < n_personal ? &run->personal : &a->anchor;
+          int row;
+          if (r < n_personal)
+            row = pool[dp_rng_below (&rng, n_pool)];
+          else if (r < n_personal + n_negative)
+            row = a->negative_rows[dp_rng_below (&rng, a->n_negatives)];
+          else
+            row = a->digit_rows[dp_rng_below (&rng, a->anchor.n - a->n_negatives)];
           memcpy (run->batch_x + (gsize) r * dim, f->x + (gsize) row * dim,
                   dim * sizeof (float));
           run->batch_y[r] = f->y[row];
@@ -594,6 +611,8 @@ dp_personalize_anchor_free (DpPersonalizeAnchor *a)
   g_clear_pointer (&a->base_head, dp_network_free);
   features_clear (&a->anchor);
   features_clear (&a->test);
+  g_free (a->negative_rows);
+  g_free (a->digit_rows);
   g_free (a);
 }
 
@@ -635,8 +654,13 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
   if (a->K > DP_CLASS_NOT_A_DIGIT && memchr (Y, DP_CLASS_NOT_A_DIGIT, n) == NULL
       && !add_negatives (anchor_train, &X, &Y, &n, cancellable, error))
     return NULL;
-  for (int i = 0; i < n; i++)
-    a->n_negatives += Y[i] == DP_CLASS_NOT_A_DIGIT;
+  a->negative_rows = g_new (int, n);
+  a->digit_rows = g_new (int, n);
+  for (int i = 0, d = 0; i < n; i++)
+    if (Y[i] == DP_CLASS_NOT_A_DIGIT)
+      a->negative_rows[a->n_negatives++] = i;
+    else
+      a->digit_rows[d++] = i;
   if (!features_compute (base, ws, X, Y, n, &a->anchor, cancellable, error))
     return NULL;
   g_clear_pointer (&X, g_free);
