@@ -155,7 +155,49 @@ test_units_independent (void)
         worst = MAX (worst, MAX (fabs (ina[k] - in0[k]),
                                  MAX (fabs (inb[k] - in0[k]), fabs (inc[k] - in0[k]))));
       g_assert_cmpfloat (worst, <, 0.01);
+
+      /* on the square pad, the wide canvas's drawing keeps its shape and its image */
+      g_autoptr (DpStrokes) square = dp_strokes_copy_square (c->strokes);
+      g_assert_cmpfloat (dp_strokes_get_aspect (square), ==, 1.0);
+      float insq[784];
+      g_assert_true (dp_preprocess_strokes (square, insq, &error));
+      worst = 0;
+      for (int k = 0; k < 784; k++)
+        worst = MAX (worst, fabs (insq[k] - in0[k]));
+      g_assert_cmpfloat (worst, <, 0.01);
     }
+}
+
+static void
+test_copy_square (void)
+{
+  g_autoptr (DpStrokes) wide = dp_strokes_new ();
+  dp_strokes_set_aspect (wide, 2.0);
+  DpPoint p = { 0.25f, 0.5f, 0.5f, 7 }, q = { 1.0f, 1.0f, 1.0f, 9 };
+  dp_strokes_add_point (wide, &p);
+  dp_strokes_add_point (wide, &q);
+  g_autoptr (DpStrokes) sq = dp_strokes_copy_square (wide);
+  guint n;
+  const DpPoint *s = dp_strokes_get_stroke (sq, 0, &n);
+  g_assert_cmpuint (n, ==, 2);
+  /* width 2 (heights) is the side; the height 1 is centred: y from 0.25 to 0.75 */
+  g_assert_cmpfloat_with_epsilon (s[0].x, 0.25, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s[0].y, 0.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s[1].x, 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s[1].y, 0.75, 1e-6);
+  g_assert_cmpfloat (s[0].pressure, ==, 0.5f);
+  g_assert_cmpuint (s[1].time_ms, ==, 9);
+  /* the same length in the same units (canvas height 1 → square side 2) */
+  g_assert_cmpfloat_with_epsilon (dp_strokes_get_length (sq, 0) * 2, dp_strokes_get_length (wide, 0), 1e-6);
+
+  g_autoptr (DpStrokes) tall = dp_strokes_new ();
+  dp_strokes_set_aspect (tall, 0.5);
+  dp_strokes_add_point (tall, &p);
+  g_autoptr (DpStrokes) sq2 = dp_strokes_copy_square (tall);
+  s = dp_strokes_get_stroke (sq2, 0, &n);
+  /* height is the side; the width 0.5 centred: x from 0.25 to 0.75 */
+  g_assert_cmpfloat_with_epsilon (s[0].x, 0.25 + 0.25 * 0.5, 1e-6);
+  g_assert_cmpfloat_with_epsilon (s[0].y, 0.5, 1e-6);
 }
 
 static void
@@ -505,6 +547,26 @@ test_append_and_save (void)
   g_assert_nonnull (strstr (error->message, "x.ndjson"));
   g_clear_error (&error);
 
+  /* an empty drawing is not written: it would not read back */
+  g_autoptr (DpStrokes) nothing = dp_strokes_new ();
+  dp_strokes_begin (nothing);
+  g_autoptr (DpStrokesRecord) empty = dp_strokes_record_new (nothing, 3, NULL, 0);
+  g_assert_false (dp_strokes_file_append (path, empty, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_EMPTY);
+  g_assert_nonnull (strstr (error->message, "empty drawing"));
+  g_clear_error (&error);
+  g_ptr_array_add (records, g_steal_pointer (&empty));
+  g_assert_false (dp_strokes_file_save (path, records, &error));
+  g_assert_error (error, DP_ERROR, DP_ERROR_EMPTY);
+  g_clear_error (&error);
+  g_ptr_array_set_size (records, 3);
+  bad = NULL;
+  g_autoptr (GPtrArray) unchanged = dp_strokes_file_load (path, &bad, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unchanged->len, ==, 3);
+  g_assert_cmpuint (bad->len, ==, 0);
+  g_ptr_array_unref (bad);
+
   /* appending to a directory or a FIFO is refused, at once */
   g_autofree char *sub = g_build_filename (dir, "a", NULL);
   g_assert_false (dp_strokes_file_append (sub, r1, &error));
@@ -526,6 +588,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/strokes-file/round-trip", test_round_trip);
   g_test_add_func ("/engine/strokes-file/units-independent", test_units_independent);
+  g_test_add_func ("/engine/strokes-file/copy-square", test_copy_square);
   g_test_add_func ("/engine/strokes-file/labels", test_labels);
   g_test_add_func ("/engine/strokes-file/normalise", test_normalise);
   g_test_add_func ("/engine/strokes-file/bad-records", test_bad_records);

@@ -485,6 +485,22 @@ dp_canvas_clear (DpCanvas *self)
 }
 
 void
+dp_canvas_set_strokes (DpCanvas *self, const DpStrokes *strokes)
+{
+  g_return_if_fail (DP_IS_CANVAS (self));
+  g_return_if_fail (strokes != NULL);
+
+  if (self->drawing)
+    return;
+  dp_strokes_free (self->strokes);
+  self->strokes = dp_strokes_copy (strokes);
+  invalidate_ink (self);
+  g_clear_object (&self->image);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
 dp_canvas_set_image (DpCanvas *self, GdkTexture *image)
 {
   g_return_if_fail (DP_IS_CANVAS (self));

@@ -30,6 +30,10 @@ gboolean         dp_canvas_is_drawing      (DpCanvas *self); /* a stroke is unde
 void             dp_canvas_undo            (DpCanvas *self);
 void             dp_canvas_clear           (DpCanvas *self);
 
+/* Replaces the drawing (and any image) with a copy of strokes, which are in 0..1 of the square
+ * pad (aspect 1: dp_strokes_copy_square). Ignored while a stroke is under way. */
+void             dp_canvas_set_strokes     (DpCanvas *self, const DpStrokes *strokes);
+
 /* An opened image, shown on the pad until the next stroke, Clear, or another image. */
 void             dp_canvas_set_image       (DpCanvas *self, GdkTexture *image);
 GdkTexture      *dp_canvas_get_image       (DpCanvas *self);

@@ -17,6 +17,7 @@
 #include "dp-result-view.h"
 #include "engine/engine.h"
 #include "engine/file-util.h"
+#include "engine/strokes-file.h"
 
 #define LIVE_INTERVAL_US (100 * 1000) /* predictions while drawing: at most one per 100 ms, */
 #define LIVE_COST_FACTOR 4             /* and never more than a quarter of the time */
@@ -33,6 +34,7 @@ typedef enum
   WANT_UNDO,          /* a stroke was undone (live mode) */
   WANT_PREDICT,       /* the Predict action */
   WANT_IMAGE,         /* an image was opened */
+  WANT_STROKES_FILE,  /* a drawing was opened from a strokes file */
   WANT_MODEL_CHANGED, /* another model reads the pad */
 } Want;
 
@@ -46,6 +48,7 @@ static const struct
   [WANT_UNDO] = { "undo", TRUE },
   [WANT_PREDICT] = { "predict", FALSE },
   [WANT_IMAGE] = { "image", FALSE },
+  [WANT_STROKES_FILE] = { "strokes-file", FALSE },
   [WANT_MODEL_CHANGED] = { "model-changed", FALSE },
 };
 
@@ -330,6 +333,187 @@ on_model_changed_cb (DpModelStore *models, DpDrawPage *self)
 
 /* --- files --------------------------------------------------------------------------------- */
 
+static gboolean   is_disposed (DpDrawPage *self);
+static GtkWindow *page_window (DpDrawPage *self);
+
+/* A strokes file (one JSON record a line, engine/strokes-file.h) is known by its name: .ndjson
+ * (or .jsonl); anything else is an image. */
+static gboolean
+is_strokes_path (const char *path)
+{
+  const char *dot = strrchr (path, '.');
+  return dot != NULL && (g_ascii_strcasecmp (dot, ".ndjson") == 0
+                         || g_ascii_strcasecmp (dot, ".jsonl") == 0);
+}
+
+/* One drawing of a strokes file onto the pad, as strokes: the user may draw on, and the
+ * prediction takes the pad's path. */
+static void
+put_record_on_pad (DpDrawPage *self, const char *path, const DpStrokesRecord *record)
+{
+  g_autoptr (DpStrokes) square = dp_strokes_copy_square (record->strokes);
+
+  dp_canvas_set_strokes (self->canvas, square);
+  g_debug ("strokes opened: %s line %u", path, record->line);
+  want_prediction (self, WANT_STROKES_FILE);
+}
+
+/* A file of several drawings asks which one, by id (or line) */
+typedef struct
+{
+  DpDrawPage *self; /* owned reference */
+  GPtrArray *records;
+  GtkDropDown *choice;
+  char *path;
+} PickRecord;
+
+static void
+pick_record_free (gpointer data, GClosure *closure)
+{
+  PickRecord *pick = data;
+
+  g_object_unref (pick->self);
+  g_ptr_array_unref (pick->records);
+  g_free (pick->path);
+  g_free (pick);
+}
+
+static void
+on_pick_record_response_cb (AdwMessageDialog *dialog, const char *response, PickRecord *pick)
+{
+  guint i = gtk_drop_down_get_selected (pick->choice);
+
+  g_debug ("strokes file: %s, record %u", response, i + 1);
+  if (g_str_equal (response, "open") && !is_disposed (pick->self) && i < pick->records->len)
+    put_record_on_pad (pick->self, pick->path, pick->records->pdata[i]);
+}
+
+static void
+pick_record (DpDrawPage *self, const char *path, GPtrArray *records)
+{
+  g_autofree char *base = g_filename_display_basename (path);
+  g_autofree char *body = g_strdup_printf (_("%s holds %u drawings. Which one goes on the pad?"),
+                                           base, records->len);
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  GtkWindow *parent = page_window (self);
+  AdwMessageDialog *dialog;
+  PickRecord *pick;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      const DpStrokesRecord *r = records->pdata[i];
+      g_ptr_array_add (labels, r->id ? g_strdup_printf (_("%s (line %u)"), r->id, r->line)
+                                     : g_strdup_printf (_("Line %u"), r->line));
+    }
+  g_ptr_array_add (labels, NULL);
+  pick = g_new0 (PickRecord, 1);
+  pick->self = g_object_ref (self);
+  pick->records = g_ptr_array_ref (records);
+  pick->path = g_strdup (path);
+  pick->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *const *) labels->pdata));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Open a Drawing"), body));
+  adw_message_dialog_set_extra_child (dialog, GTK_WIDGET (pick->choice));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "open", _("_Open"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "open", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "open");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (on_pick_record_response_cb), pick,
+                         pick_record_free, 0);
+  g_debug ("strokes file: %s holds %u records: asking which", path, records->len);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A strokes file: its drawing goes onto the pad, or the user picks one of its drawings. A file
+ * with no good record gets an error naming its bad lines; bad lines besides good ones are said
+ * in a toast. */
+static void
+open_strokes_file (DpDrawPage *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) bad = NULL;
+  g_autoptr (GPtrArray) records = dp_strokes_file_load (path, &bad, &error);
+  g_autofree char *name = g_filename_display_name (path);
+
+  if (records == NULL)
+    {
+      g_debug ("drawing not opened: %s", error->message);
+      dp_show_error (GTK_WIDGET (self), _("Could not open the drawing"), error->message);
+      return;
+    }
+  if (records->len == 0)
+    {
+      g_autoptr (GString) msg = g_string_new (NULL);
+      if (bad->len == 0)
+        g_string_printf (msg, _("%s: no drawing in it (the file is empty)"), name);
+      for (guint i = 0; i < MIN (bad->len, 5); i++)
+        g_string_append_printf (msg, "%s%s", i ? "\n" : "", (const char *) bad->pdata[i]);
+      if (bad->len > 5)
+        g_string_append_printf (msg, "\n%s", _("…"));
+      g_debug ("drawing not opened: %s", msg->str);
+      dp_show_error (GTK_WIDGET (self), _("Could not open the drawing"), msg->str);
+      return;
+    }
+  for (guint i = 0; i < bad->len; i++)
+    g_debug ("strokes file: %s", (const char *) bad->pdata[i]);
+  if (bad->len > 0)
+    {
+      g_autofree char *base = g_path_get_basename (name);
+      g_autofree char *text = g_strdup_printf (
+          g_dngettext (NULL, "%s: %u bad line skipped", "%s: %u bad lines skipped", bad->len),
+          base, bad->len);
+      dp_show_toast (GTK_WIDGET (self), text);
+    }
+  if (records->len == 1)
+    put_record_on_pad (self, path, records->pdata[0]);
+  else
+    pick_record (self, path, records);
+}
+
+/* The drawing as a strokes record, written atomically. An opened image has no strokes. */
+static gboolean
+save_strokes_file (DpDrawPage *self, const char *path, GError **error)
+{
+  if (dp_canvas_get_image (self->canvas) != NULL)
+    {
+      g_set_error_literal (error, DP_ERROR, DP_ERROR_INVALID,
+                           _("The pad shows an opened image, not strokes: save it as a PNG "
+                             "image instead."));
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) dp_strokes_record_free);
+  g_ptr_array_add (records, dp_strokes_record_new (dp_canvas_get_strokes (self->canvas),
+                                                   DP_LABEL_UNKNOWN, NULL,
+                                                   g_get_real_time () / G_USEC_PER_SEC));
+  return dp_strokes_file_save (path, records, error);
+}
+
+/* Choosing the strokes filter in the save dialog turns "digit.png" into "digit.ndjson", and back */
+static void
+on_save_filter_changed_cb (GtkFileChooser *chooser, GParamSpec *pspec, GtkFileFilter *strokes)
+{
+  g_autofree char *name = gtk_file_chooser_get_current_name (chooser);
+  gboolean want_strokes = gtk_file_chooser_get_filter (chooser) == strokes;
+  char *dot;
+
+  if (name == NULL || (dot = strrchr (name, '.')) == NULL || dot == name
+      || is_strokes_path (name) == want_strokes)
+    return;
+  *dot = '\0';
+  g_autofree char *renamed = g_strconcat (name, want_strokes ? ".ndjson" : ".png", NULL);
+  gtk_file_chooser_set_current_name (chooser, renamed);
+}
+
+static GtkFileFilter *
+strokes_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Drawings as strokes (.ndjson)"));
+  gtk_file_filter_add_suffix (filter, "ndjson");
+  gtk_file_filter_add_suffix (filter, "jsonl");
+  return filter;
+}
+
 void
 dp_draw_page_open_image (DpDrawPage *self, GFile *file)
 {
@@ -349,6 +533,11 @@ dp_draw_page_open_image (DpDrawPage *self, GFile *file)
       g_autofree char *uri = g_file_get_uri (file);
       g_autofree char *msg = g_strdup_printf (_("%s: only local files can be opened"), uri);
       dp_show_error (GTK_WIDGET (self), _("Could not open the image"), msg);
+      return;
+    }
+  if (is_strokes_path (path))
+    {
+      open_strokes_file (self, path);
       return;
     }
   image = g_new0 (OpenedImage, 1);
@@ -408,12 +597,21 @@ open_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   DpDrawPage *self = DP_DRAW_PAGE (user_data);
   g_autoptr (GtkFileFilter) images = gtk_file_filter_new ();
 
+  g_autoptr (GtkFileFilter) both = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) strokes = strokes_filter ();
+  GtkFileChooser *chooser;
+
   gtk_file_filter_set_name (images, _("Images"));
   gtk_file_filter_add_pixbuf_formats (images);
-  dp_file_chooser_run (dp_file_chooser_new (page_window (self), _("Open an Image"),
-                                            GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), images,
-                                            NULL),
-                       G_OBJECT (self), on_open_image_chosen_cb, NULL);
+  gtk_file_filter_set_name (both, _("Images and drawings"));
+  gtk_file_filter_add_pixbuf_formats (both);
+  gtk_file_filter_add_suffix (both, "ndjson");
+  gtk_file_filter_add_suffix (both, "jsonl");
+  chooser = dp_file_chooser_new (page_window (self), _("Open an Image or a Drawing"),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), both, NULL);
+  gtk_file_chooser_add_filter (chooser, images);
+  gtk_file_chooser_add_filter (chooser, strokes);
+  dp_file_chooser_run (chooser, G_OBJECT (self), on_open_image_chosen_cb, NULL);
 }
 
 /* The drawing as a PNG, written atomically: a full disk or a crash leaves the old file whole. */
@@ -439,7 +637,7 @@ on_save_drawing_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpoin
   if (path == NULL)
     dp_show_error (GTK_WIDGET (self), _("Could not save the drawing"),
                    _("Only local files can be written."));
-  else if (!save_png (self, path, &error))
+  else if (!(is_strokes_path (path) ? save_strokes_file : save_png) (self, path, &error))
     dp_show_error (GTK_WIDGET (self), _("Could not save the drawing"), error->message);
   else
     {
@@ -455,13 +653,18 @@ save_drawing_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DpDrawPage *self = DP_DRAW_PAGE (user_data);
   g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) strokes = strokes_filter ();
+  GtkFileChooser *chooser;
 
   gtk_file_filter_set_name (png, _("PNG images"));
   gtk_file_filter_add_mime_type (png, "image/png");
-  dp_file_chooser_run (dp_file_chooser_new (page_window (self), _("Save the Drawing"),
-                                            GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), png,
-                                            _("digit.png")),
-                       G_OBJECT (self), on_save_drawing_chosen_cb, NULL);
+  /* the name chooses the format: .ndjson saves the strokes, anything else a PNG */
+  chooser = dp_file_chooser_new (page_window (self), _("Save the Drawing"),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), png, _("digit.png"));
+  gtk_file_chooser_add_filter (chooser, strokes);
+  g_signal_connect_object (chooser, "notify::filter", G_CALLBACK (on_save_filter_changed_cb),
+                           strokes, 0);
+  dp_file_chooser_run (chooser, G_OBJECT (self), on_save_drawing_chosen_cb, NULL);
 }
 
 /* --- actions ------------------------------------------------------------------------------- */

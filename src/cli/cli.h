@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "engine/engine.h"
+#include "engine/strokes-file.h"
 
 G_BEGIN_DECLS
 
@@ -56,13 +57,24 @@ DpNetwork  *dp_cli_load_model  (const char *path);
 /* Prints one recognition as predict does: text ("FILE: 7 (93.20 %)", or "FILE: not a digit
  * (87.00 %), closest digit 4 (9.12 %)", then the probabilities) or one JSON object a line
  * ({"file", "digit" (null for "not a digit"), "confidence", with an 11-output model
- * "not_a_digit" and "closest_digit", "probabilities" (n_outputs)}). id (may be NULL) is a
- * record's id: JSON member "id" after "file"; in text "FILE [ID]: …". */
-void        dp_cli_print_result (const char *file, const char *id, const DpRecognition *r,
-                                 gboolean json);
+ * "not_a_digit" and "closest_digit", "probabilities" (n_outputs)}). record (may be NULL) is
+ * the strokes record of file that was recognised: JSON members "line" and "id" (null when it
+ * has none) after "file"; in text "FILE:LINE [ID]: …" or "FILE:LINE: …". */
+void        dp_cli_print_result (const char *file, const DpStrokesRecord *record,
+                                 const DpRecognition *r, gboolean json);
 
 /* The command line as the user typed it ("digitpad-cli train --preset quick …"), each argument
  * shell-quoted where needed; kept in the model's metadata as the recipe that made it. */
 const char *dp_cli_command_line (void);
+
+/* ---- strokes files as input (strokes-input.c) ---- */
+
+/* Reads a strokes file, each bad line reported on stderr as "FILE:LINE: what is wrong" and
+ * counted in *n_bad. NULL (the error printed) when the file cannot be read at all or holds no
+ * record, good or bad. */
+GPtrArray  *dp_cli_load_strokes      (const char *path, guint *n_bad);
+/* The record through the pad's preprocessing into x (784); on failure the error is printed
+ * as "FILE:LINE: …" and FALSE returned. */
+gboolean    dp_cli_preprocess_record (const char *path, const DpStrokesRecord *record, float *x);
 
 G_END_DECLS

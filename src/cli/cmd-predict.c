@@ -1,8 +1,10 @@
 /* cmd-predict.c: `digitpad-cli predict MODEL IMAGE…`: each image goes through the same
  * preprocessing as a drawing (dp_preprocess_image: grayscale, ink detection, crop, fit to 20 px,
- * centre of mass at (14, 14)) and then the network. Text output for people, or with --json one
- * JSON object per line for programs. An image that fails is reported on stderr and the others
- * still print; the exit status then says that something failed. */
+ * centre of mass at (14, 14)) and then the network; with --strokes FILE, each record of a
+ * strokes file goes through the pad's own path (dp_preprocess_strokes). Text output for people,
+ * or with --json one JSON object per line for programs. An image or a record that fails is
+ * reported on stderr and the others still print; the exit status then says that something
+ * failed. */
 #include "cli.h"
 
 #include <json-glib/json-glib.h>
@@ -28,16 +30,21 @@ print_text (const char *label, const DpRecognition *r)
 }
 
 static void
-print_json (const char *name, const char *id, const DpRecognition *r)
+print_json (const char *name, const DpStrokesRecord *record, const DpRecognition *r)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "file");
   json_builder_add_string_value (builder, name);
-  if (id != NULL)
+  if (record != NULL)
     {
+      json_builder_set_member_name (builder, "line");
+      json_builder_add_int_value (builder, record->line);
       json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, id);
+      if (record->id != NULL)
+        json_builder_add_string_value (builder, record->id);
+      else
+        json_builder_add_null_value (builder);
     }
   gboolean can_refuse = r->n_outputs > DP_N_CLASSES;
   json_builder_set_member_name (builder, "digit");
@@ -69,46 +76,83 @@ print_json (const char *name, const char *id, const DpRecognition *r)
 }
 
 void
-dp_cli_print_result (const char *file, const char *id, const DpRecognition *r, gboolean json)
+dp_cli_print_result (const char *file, const DpStrokesRecord *record, const DpRecognition *r,
+                     gboolean json)
 {
   /* JSON strings are UTF-8; a file name that is not shows as GLib displays it */
   g_autofree char *name = g_filename_display_name (file);
   if (json)
     {
-      print_json (name, id, r);
+      print_json (name, record, r);
       return;
     }
-  g_autofree char *label = id != NULL ? g_strdup_printf ("%s [%s]", file, id) : g_strdup (file);
+  g_autofree char *label = NULL;
+  if (record == NULL)
+    label = g_strdup (file);
+  else if (record->id != NULL)
+    label = g_strdup_printf ("%s:%u [%s]", name, record->line, record->id);
+  else
+    label = g_strdup_printf ("%s:%u", name, record->line);
   print_text (label, r);
+}
+
+/* Every record of a strokes file; FALSE if the file, a line or a record failed */
+static gboolean
+predict_strokes_file (const DpNetwork *net, const char *path, gboolean json)
+{
+  guint n_bad;
+  g_autoptr (GPtrArray) records = dp_cli_load_strokes (path, &n_bad);
+  if (records == NULL)
+    return FALSE;
+  gboolean ok = n_bad == 0;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const DpStrokesRecord *record = records->pdata[i];
+      float x[DP_INPUT_SIZE]; /* (784) */
+      if (!dp_cli_preprocess_record (path, record, x))
+        {
+          ok = FALSE;
+          continue;
+        }
+      DpRecognition r;
+      dp_network_recognise (net, x, &r);
+      dp_cli_print_result (path, record, &r, json);
+    }
+  return ok;
 }
 
 int
 dp_cli_predict (int argc, char **argv)
 {
   g_auto (GStrv) rest = NULL;
+  g_auto (GStrv) strokes = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "One JSON object per image and line: file, digit, confidence, probabilities (and with a "
-      "model that can refuse: digit null for \"not a digit\", not_a_digit, closest_digit)", NULL },
+      "model that can refuse: digit null for \"not a digit\", not_a_digit, closest_digit; for a "
+      "strokes record: line, id)", NULL },
+    { "strokes", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &strokes,
+      "Recognise each drawing of a strokes file (ndjson), as the pad does", "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (
-      COMMAND, "MODEL IMAGE…",
+      COMMAND, "MODEL IMAGE… | MODEL --strokes FILE",
       "Recognise the digit in each image (PNG, JPEG, … dark ink on a light background or the\n"
-      "reverse), preprocessed as the app does: print the digit and its ten probabilities; a\n"
-      "model with a \"not a digit\" output may answer that instead, with the closest digit.\n"
-      "An image that cannot be read is reported on stderr, the others still print, and the\n"
-      "exit status is 1.",
+      "reverse), preprocessed as the app does, or in each drawing of a strokes file: print the\n"
+      "digit and its ten probabilities; a model with a \"not a digit\" output may answer that\n"
+      "instead, with the closest digit. An image or a record that cannot be read is reported\n"
+      "on stderr (a record by FILE:LINE), the others still print, and the exit status is 1.",
       entries);
 
   if (!dp_cli_parse (context, COMMAND, &argc, &argv))
     return DP_CLI_EXIT_USAGE;
   if (rest == NULL || rest[0] == NULL)
     return dp_cli_usage (COMMAND, "missing MODEL and IMAGE");
-  if (rest[1] == NULL)
-    return dp_cli_usage (COMMAND, "missing IMAGE (one or more image files after MODEL)");
+  if (rest[1] == NULL && strokes == NULL)
+    return dp_cli_usage (COMMAND, "missing IMAGE (one or more image files after MODEL) or "
+                         "--strokes FILE");
 
   g_autoptr (DpNetwork) net = dp_cli_load_model (rest[0]);
   if (net == NULL)
@@ -132,5 +176,8 @@ dp_cli_predict (int argc, char **argv)
       dp_network_recognise (net, x, &r);
       dp_cli_print_result (file, NULL, &r, json);
     }
+  for (int i = 0; strokes != NULL && strokes[i] != NULL; i++)
+    if (!predict_strokes_file (net, strokes[i], json))
+      status = DP_CLI_EXIT_FAILED;
   return status;
 }

@@ -496,10 +496,24 @@ dp_strokes_file_load (const char *path, GPtrArray **bad, GError **error)
   return records;
 }
 
+/* a record without a point would be written as a line that does not read back */
+static gboolean
+check_not_empty (const char *path, const DpStrokesRecord *record, GError **error)
+{
+  if (!dp_strokes_is_empty (record->strokes))
+    return TRUE;
+  g_autofree char *name = g_filename_display_name (path);
+  g_set_error (error, DP_ERROR, DP_ERROR_EMPTY, "%s: cannot save an empty drawing", name);
+  return FALSE;
+}
+
 gboolean
 dp_strokes_file_save (const char *path, GPtrArray *records, GError **error)
 {
   g_return_val_if_fail (path != NULL && records != NULL, FALSE);
+  for (guint i = 0; i < records->len; i++)
+    if (!check_not_empty (path, g_ptr_array_index (records, i), error))
+      return FALSE;
   GString *out = g_string_new (NULL);
   for (guint i = 0; i < records->len; i++)
     {
@@ -515,6 +529,8 @@ gboolean
 dp_strokes_file_append (const char *path, const DpStrokesRecord *record, GError **error)
 {
   g_return_val_if_fail (path != NULL && record != NULL, FALSE);
+  if (!check_not_empty (path, record, error))
+    return FALSE;
   g_autofree char *name = g_filename_display_name (path);
   g_autofree char *folder = g_path_get_dirname (path);
   if (g_mkdir_with_parents (folder, 0700) != 0)

@@ -30,7 +30,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   DpStrokes *strokes; /* x in 0 … 1 of the canvas width, y of its height (as on the pad);
-                       * aspect = canvas width / height */
+                       * aspect = canvas width / height; pressure 0 … 1 (1 when absent);
+                       * time_ms 0 (the file keeps no sample times) */
   int label;          /* 0 … 9, DP_CLASS_NOT_A_DIGIT (10) for null, DP_LABEL_UNKNOWN when absent */
   char *id;           /* NULL when absent */
   gint64 time;        /* seconds since 1970, 0 when absent */
@@ -56,7 +57,9 @@ char            *dp_strokes_record_to_json (const DpStrokesRecord *record);
  * text, or is over the size limit. */
 GPtrArray       *dp_strokes_file_load    (const char *path, GPtrArray **bad, GError **error);
 
-/* Replaces the file with these records (DpStrokesRecord*), atomically (file-util.h). */
+/* Replaces the file with these records (DpStrokesRecord*), atomically (file-util.h). A record
+ * without a point is refused (DP_ERROR_EMPTY), here and by dp_strokes_file_append: it would
+ * not read back. */
 gboolean         dp_strokes_file_save    (const char *path, GPtrArray *records, GError **error);
 
 /* Appends one record as one line with a single write and fsync; creates the file (and its

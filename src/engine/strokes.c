@@ -37,6 +37,29 @@ dp_strokes_copy (const DpStrokes *strokes)
   return self;
 }
 
+DpStrokes *
+dp_strokes_copy_square (const DpStrokes *strokes)
+{
+  g_return_val_if_fail (strokes != NULL, NULL);
+  double a = strokes->aspect;
+  /* x·a and y are in canvas-height units; the square's side is max (a, 1) of them */
+  double side = MAX (a, 1.0), dx = (side - a) / 2, dy = (side - 1) / 2;
+  DpStrokes *self = dp_strokes_new ();
+  for (guint i = 0; i < strokes->strokes->len; i++)
+    {
+      GArray *src = g_ptr_array_index (strokes->strokes, i);
+      dp_strokes_begin (self);
+      for (guint k = 0; k < src->len; k++)
+        {
+          DpPoint p = g_array_index (src, DpPoint, k);
+          p.x = (float) ((p.x * a + dx) / side);
+          p.y = (float) ((p.y + dy) / side);
+          dp_strokes_add_point (self, &p);
+        }
+    }
+  return self;
+}
+
 void
 dp_strokes_free (DpStrokes *strokes)
 {

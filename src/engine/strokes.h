@@ -45,6 +45,10 @@ double         dp_strokes_get_length     (const DpStrokes *strokes, guint i);
  * drawing on a wide canvas is not squeezed. Copied with the strokes. */
 void           dp_strokes_set_aspect     (DpStrokes *strokes, double width_over_height);
 double         dp_strokes_get_aspect     (const DpStrokes *strokes);
+/* A copy on a square canvas (aspect 1), for the square pad: the canvas's longer side is the
+ * square's side and the drawing keeps its place along it, centred across the other. Its shape,
+ * and so its 28×28 image, is unchanged. */
+DpStrokes     *dp_strokes_copy_square    (const DpStrokes *strokes);
 
 /* --- the path walker ------------------------------------------------------------------------ */
 

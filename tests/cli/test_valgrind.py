@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""digitpad-cli under valgrind memcheck (issue 5): a short train, eval, predict, import-theta and
-export-theta, each with no invalid read or write, no use of uninitialised values and no definite
-leak (valgrind's --error-exitcode makes any of these fail the case). TAP, stdlib only.
+"""digitpad-cli under valgrind memcheck (issue 5): a short train, eval, predict (of images and of a
+strokes file), import-theta and export-theta, each with no invalid read or write, no use of
+uninitialised values and no definite leak (valgrind's --error-exitcode makes any of these fail
+the case). TAP, stdlib only.
 
 The training data is generated here (gzipped IDX, a few hundred drawn digits), so the test needs
 no MNIST; eval also runs on the real MNIST test set when DIGITPAD_MNIST_DIR holds it (--limit
@@ -121,6 +122,13 @@ def main():
     theta_dir = os.path.join(tmp, "theta")
     os.mkdir(theta_dir)
     sigmoid_model = os.path.join(tmp, "sigmoid.safetensors")
+    strokes = os.path.join(tmp, "strokes.ndjson")
+    with open(strokes, "w") as f:
+        f.write('{"strokes": [[[10, 10], [50, 12], [25, 80]]], "label": 7, "id": "seven"}\n'
+                '{"strokes": [[[0, 0], [1]]]}\n'
+                '{"strokes": [[[30, 5, 0.5], [31, 60, 1]], [[20, 60], [40, 60]]], "label": 1,'
+                ' "canvas": [80, 80]}\n'
+                '{"strokes": [[[5, 5], [60, 60]]]}\n')
 
     runs = [
         ("train: 784-32-10 Adam, 2 epochs on 400 generated digits",
@@ -134,6 +142,10 @@ def main():
          ["eval", model, "--data", data, "--limit", "100"], 0),
         ("predict: three images, text and --json", ["predict", "--json", model] + images, 0),
         ("predict: an image without ink (the error path)", ["predict", model, blank], 1),
+        ("predict --strokes: three records and a bad line, --json",
+         ["predict", "--json", model, "--strokes", strokes], 1),
+        ("eval --strokes: the labelled records (and the bad line)",
+         ["eval", model, "--strokes", strokes], 1),
         ("export-theta then import-theta", ["export-theta", sigmoid_model, theta_dir], 0),
         ("import-theta", ["import-theta", os.path.join(theta_dir, "Theta1.txt"),
                           os.path.join(theta_dir, "Theta2.txt"), "--out",

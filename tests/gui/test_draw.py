@@ -427,17 +427,27 @@ def settings_session(tap, work):
         s.quit_app()
 
 
-def save_drawing(s, path, replace=False):
-    """Ctrl+S, the path typed into the file chooser, Enter; replace: confirm replacing it."""
-    s.key("ctrl+s")
+def use_file_chooser(s, shortcut, path, select_all=True):
+    """The shortcut that opens a file chooser, the path typed into it (over the name there with
+    select_all; a leading / opens an Open dialog's location entry), Enter. False: no chooser."""
+    s.key(shortcut)
     time.sleep(1.0)
     dialogs = [w for w in s.windows() if w != s.wid]
     if not dialogs:
-        return
+        return False
     s.xdo("windowfocus", "--sync", dialogs[-1], check=False)
-    s.xdo("key", "--clearmodifiers", "ctrl+a")
+    if select_all:
+        s.xdo("key", "--clearmodifiers", "ctrl+a")
     s.xdo("type", "--delay", "5", path)
+    time.sleep(0.3)
     s.xdo("key", "Return")
+    return True
+
+
+def save_drawing(s, path, replace=False):
+    """Ctrl+S, the path typed into the file chooser, Enter; replace: confirm replacing it."""
+    if not use_file_chooser(s, "ctrl+s", path):
+        return
     if replace:
         # GTK asks before replacing a file; "Replace" is its default answer
         time.sleep(1.0)

@@ -50,7 +50,7 @@ fi
 targets_for () {
   for t in "$@"; do
     case $t in
-      cli|cli-bad-input|cli-valgrind) echo src/cli/digitpad-cli ;;
+      cli|cli-*) echo src/cli/digitpad-cli ;;
       fuzz-replay-*) echo "tests/fuzz/replay-${t#fuzz-replay-}" ;;
       *) echo "tests/test-$t" ;;
     esac
