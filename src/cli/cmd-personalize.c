@@ -119,15 +119,11 @@ dp_cli_personalize (int argc, char **argv)
     fprintf (stderr, "%s: note: %s is itself a personal model; personalizing starts from it, "
              "not from its base\n", DP_CLI_NAME, rest[0]);
 
-  g_autoptr (GPtrArray) bad = NULL;
-  g_autoptr (GPtrArray) samples = dp_strokes_file_load (samples_path, &bad, &error);
+  /* a bad line is named and skipped; the others are used */
+  guint n_bad;
+  g_autoptr (GPtrArray) samples = dp_cli_load_strokes (samples_path, &n_bad);
   if (samples == NULL)
-    {
-      dp_cli_file_error (samples_path, error);
-      return DP_CLI_EXIT_FAILED;
-    }
-  for (guint i = 0; bad != NULL && i < bad->len; i++)
-    dp_cli_error ("%s (skipped)", (const char *) bad->pdata[i]);
+    return DP_CLI_EXIT_FAILED;
 
   g_autoptr (DpDataset) train = dp_dataset_load_mnist (data, TRUE, &error);
   g_autoptr (DpDataset) test = train != NULL ? dp_dataset_load_mnist (data, FALSE, &error) : NULL;

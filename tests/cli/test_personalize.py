@@ -185,7 +185,7 @@ def _():
     assert re.search(r"^saved: .*personal\.safetensors \(personal model, 30 samples\)$", p.out,
                      re.M), show(p)
     # the bad line: named with its line number, skipped
-    assert re.search(r"fixtures\.ndjson:2: .*\(skipped\)", p.err), show(p)
+    assert re.search(r"^digitpad-cli: .*fixtures\.ndjson:2: ", p.err, re.M), show(p)
     # progress on stderr, one line a stage
     assert re.search(r"^personalize: +\d+ %  [\d.]+ s  Learning your handwriting$", p.err,
                      re.M), show(p)
