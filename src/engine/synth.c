@@ -146,42 +146,39 @@ split_fonts (DpSynthSplit split, guint *n)
   return train_fonts;
 }
 
-const char *const *
-dp_synth_font_files (DpSynthSplit split)
+/* lists[split][which]: a NULL-terminated column of a split's FontFile table (0 path, 1 package) */
+static const char *const *
+font_column (DpSynthSplit split, int which)
 {
-  static const char *lists[2][G_N_ELEMENTS (train_fonts) + 1];
+  static const char *lists[2][2][G_N_ELEMENTS (train_fonts) + 1];
   static gsize init = 0;
   if (g_once_init_enter (&init))
     {
-      for (int s = 0; s < 2; s++)
+      for (int sp = 0; sp < 2; sp++)
         {
           guint n;
-          const FontFile *f = split_fonts (s, &n);
+          const FontFile *f = split_fonts (sp, &n);
           for (guint i = 0; i < n; i++)
-            lists[s][i] = f[i].path;
+            {
+              lists[sp][0][i] = f[i].path;
+              lists[sp][1][i] = f[i].package;
+            }
         }
       g_once_init_leave (&init, 1);
     }
-  return lists[split == DP_SYNTH_SPLIT_DEV];
+  return lists[split == DP_SYNTH_SPLIT_DEV][which];
+}
+
+const char *const *
+dp_synth_font_files (DpSynthSplit split)
+{
+  return font_column (split, 0);
 }
 
 const char *const *
 dp_synth_font_packages (DpSynthSplit split)
 {
-  static const char *lists[2][G_N_ELEMENTS (train_fonts) + 1];
-  static gsize init = 0;
-  if (g_once_init_enter (&init))
-    {
-      for (int s = 0; s < 2; s++)
-        {
-          guint n;
-          const FontFile *f = split_fonts (s, &n);
-          for (guint i = 0; i < n; i++)
-            lists[s][i] = f[i].package;
-        }
-      g_once_init_leave (&init, 1);
-    }
-  return lists[split == DP_SYNTH_SPLIT_DEV];
+  return font_column (split, 1);
 }
 
 const char *const *
