@@ -152,6 +152,12 @@ static void
 check_small_run (int n_outputs)
 {
   g_autoptr (DpNetwork) base = small_network (n_outputs);
+  if (n_outputs == DP_MAX_CLASSES)
+    {
+      /* it answers through a temperature and a refusal threshold: so must the checks */
+      dp_network_set_meta (base, DP_META_TEMPERATURE, "0.5");
+      dp_network_set_meta (base, DP_META_REFUSE_THRESHOLD, "0.6");
+    }
   g_autoptr (DpNetwork) base_copy = dp_network_copy (base);
   g_autoptr (GPtrArray) anchor_records = all_writers (4, 100);
   g_autoptr (GPtrArray) test_records = all_writers (2, 200);
@@ -168,7 +174,10 @@ check_small_run (int n_outputs)
 
   DpPersonalizeConfig config;
   dp_personalize_config_default (&config);
-  config.max_anchor_drop = 100; /* a random network: nothing to keep safe here */
+  /* a random network: nothing to keep safe here */
+  config.max_anchor_drop = 100;
+  config.max_refused_drop = 100;
+  config.check_heldout = FALSE;
   Progress pr = { .monotonic = TRUE };
   DpPersonalizeReport report;
   g_autoptr (GError) error = NULL;
@@ -193,8 +202,26 @@ check_small_run (int n_outputs)
   g_assert_true (report.heldout_before >= 0 && report.heldout_before <= 1);
   g_assert_true (report.heldout_after >= 0 && report.heldout_after <= 1);
   g_assert_true (report.anchor_before >= 0 && report.anchor_after <= 1);
-  g_assert_cmpint (report.n_anchor, ==, anchor->n);
+  /* an 11-output model's anchor gets "not a digit" examples when the anchor set has none */
+  g_assert_cmpint (report.n_anchor, ==, anchor->n + report.n_negatives);
+  g_assert_cmpint (report.n_negatives, ==, with_refusals ? 1500 : 0);
+  if (with_refusals)
+    g_assert_true (report.refused_before >= 0 && report.refused_after >= 0);
+  else
+    g_assert_true (report.refused_before == -1 && report.refused_after == -1);
   g_assert_cmpint (report.steps, >, 0);
+  /* "before" is what the base answers, as the front ends get it */
+  g_autofree guint8 *pred = g_new (guint8, test->n);
+  dp_network_classify (base, test->images, test->n, pred, NULL);
+  int right = 0;
+  for (int i = 0; i < test->n; i++)
+    right += pred[i] == test->labels[i];
+  g_assert_cmpfloat_with_epsilon (report.anchor_before, right / (double) test->n, 1e-9);
+  dp_network_classify (p1, test->images, test->n, pred, NULL);
+  right = 0;
+  for (int i = 0; i < test->n; i++)
+    right += pred[i] == test->labels[i];
+  g_assert_cmpfloat_with_epsilon (report.anchor_after, right / (double) test->n, 1e-9);
   g_assert_true (report.seconds > 0);
   g_assert_true (pr.calls >= 4 && pr.monotonic);
   g_assert_cmpfloat (pr.last_fraction, ==, 1.0);
@@ -243,7 +270,8 @@ check_small_run (int n_outputs)
   g_autoptr (DpPersonalizeAnchor) prepared = dp_personalize_anchor_new (base, anchor, test, 1,
                                                                          NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (dp_personalize_anchor_n_read (prepared), ==, anchor->n + test->n);
+  g_assert_cmpint (dp_personalize_anchor_n_read (prepared), ==,
+                   anchor->n + test->n + report.n_negatives);
   for (int k = 0; k < 2; k++)
     {
       g_autoptr (DpNetwork) p5 = dp_personalize_run_anchored (prepared, samples, &config, NULL,
@@ -264,6 +292,50 @@ static void
 test_small_run_11 (void)
 {
   check_small_run (DP_MAX_CLASSES);
+
+  /* the anchor's "not a digit" examples taught as digits, most of every batch, no pull, ten
+   * times the steps: a base that refuses them would refuse fewer of them. Without the check the
+   * first training is kept; with it (no drop allowed) it is trained again with less of the
+   * samples and a stronger pull until the refusals are kept */
+  g_autoptr (DpNetwork) base = small_network (DP_MAX_CLASSES);
+  dp_network_bias (base, base->n_layers - 1)[DP_CLASS_NOT_A_DIGIT] = 1; /* it refuses a lot */
+  g_autoptr (GPtrArray) anchor_records = all_writers (2, 100);
+  g_autoptr (DpDataset) anchor = dataset_of (anchor_records);
+  /* its own few "not a digit" examples (so none are generated): the anchor's last 10 images */
+  for (int i = anchor->n - 10; i < anchor->n; i++)
+    anchor->labels[i] = DP_CLASS_NOT_A_DIGIT;
+  g_autoptr (GPtrArray) samples = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) dp_strokes_record_free);
+  for (guint i = anchor_records->len - 10; i < anchor_records->len; i++)
+    {
+      const DpStrokesRecord *rec = anchor_records->pdata[i];
+      g_ptr_array_add (samples, dp_strokes_record_new (rec->strokes, rec->label, NULL, 0));
+    }
+  DpPersonalizeConfig config;
+  dp_personalize_config_default (&config);
+  config.max_anchor_drop = 100;
+  config.check_heldout = FALSE;
+  config.personal_share = 0.9;
+  config.pull = 0;
+  config.steps_scale = 10;
+  config.max_refused_drop = 100;
+  DpPersonalizeReport report;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DpNetwork) unchecked = dp_personalize_run (base, samples, anchor, anchor, &config,
+                                                        NULL, NULL, NULL, &report, &error);
+  g_assert_no_error (error);
+  g_test_message ("unchecked: \"not a digit\" answers %.3f -> %.3f, %d tries",
+                  report.refused_before, report.refused_after, report.attempts);
+  g_assert_cmpint (report.attempts, ==, 1);
+  g_assert_cmpfloat (report.refused_after, <, report.refused_before);
+  config.max_refused_drop = 0;
+  g_autoptr (DpNetwork) checked = dp_personalize_run (base, samples, anchor, anchor, &config,
+                                                      NULL, NULL, NULL, &report, &error);
+  g_assert_no_error (error);
+  g_test_message ("checked: \"not a digit\" answers %.3f -> %.3f, %d tries",
+                  report.refused_before, report.refused_after, report.attempts);
+  g_assert_cmpint (report.attempts, >, 1);
+  g_assert_cmpfloat (report.refused_after, >=, report.refused_before);
 }
 
 static void

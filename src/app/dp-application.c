@@ -11,6 +11,7 @@
 
 #include "dp-window.h"
 #include "engine/engine.h"
+#include "engine/personalize.h"
 
 struct _DpApplication
 {
@@ -207,7 +208,7 @@ dp_application_startup (GApplication *app)
 
   /* the samples are small (a few kB each): read now, so the first correction appends to them;
    * what does not read is the window's to say (dp_samples_get_load_problem) */
-  g_autofree char *samples_path = dp_samples_default_path ();
+  g_autofree char *samples_path = dp_personal_samples_path ();
   self->samples = dp_samples_new (samples_path);
   g_clear_error (&error);
   if (!dp_samples_load (self->samples, NULL, &error))

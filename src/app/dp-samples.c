@@ -28,12 +28,6 @@ G_DEFINE_FINAL_TYPE (DpSamples, dp_samples, G_TYPE_OBJECT)
 enum { CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-char *
-dp_samples_default_path (void)
-{
-  return g_build_filename (g_get_user_data_dir (), "digitpad", "samples.ndjson", NULL);
-}
-
 const char *
 dp_samples_get_path (DpSamples *self)
 {

@@ -1,6 +1,7 @@
 /* dp-samples.h: DpSamples, the user's personal samples: drawings kept with what they really
  * are (a correction on the Draw page, "That's right", the guided collection, an import), in one
- * strokes file (engine/strokes-file.h), by default $XDG_DATA_HOME/digitpad/samples.ndjson.
+ * strokes file (engine/strokes-file.h), $XDG_DATA_HOME/digitpad/samples.ndjson for the app
+ * (dp_personal_samples_path, engine/personalize.h).
  * GIO only, no GTK: the Draw page, the collection, the samples window and personalization all
  * share the one instance the application owns, and listen to "changed".
  *
@@ -21,9 +22,6 @@ G_BEGIN_DECLS
 
 #define DP_TYPE_SAMPLES (dp_samples_get_type ())
 G_DECLARE_FINAL_TYPE (DpSamples, dp_samples, DP, SAMPLES, GObject)
-
-/* $XDG_DATA_HOME/digitpad/samples.ndjson */
-char         *dp_samples_default_path (void);
 
 /* Samples kept in path (nothing is read yet). */
 DpSamples    *dp_samples_new          (const char *path);

@@ -320,8 +320,9 @@ synthetic_samples (int count)
 /* One personalization of net with count drawings against train and test, best and median of
  * reps, beside the same run's time for reading the images it reads (the drawings and their
  * distorted copies, the anchor part, the test set) through net with dp_network_classify, one
- * forward pass each: the floor of its work. The MNIST check's limit is lifted so that every
- * run trains once, as an accepted one does. FALSE with error if a run failed. */
+ * forward pass each: the floor of its work. The checks' limits are lifted so that every run
+ * trains once, as an accepted one does (the drawings' labels are arbitrary). FALSE with error
+ * if a run failed. */
 static gboolean
 personalize_row (const DpNetwork *net, int count, const DpDataset *train, const DpDataset *test,
                  int reps, GError **error)
@@ -330,6 +331,8 @@ personalize_row (const DpNetwork *net, int count, const DpDataset *train, const 
   DpPersonalizeConfig config;
   dp_personalize_config_default (&config);
   config.max_anchor_drop = 100;
+  config.max_refused_drop = 100;
+  config.check_heldout = FALSE;
   double t[8], t_fwd[8];
   DpPersonalizeReport r;
   for (int k = 0; k < reps; k++)

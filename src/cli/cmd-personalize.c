@@ -34,8 +34,10 @@ print_report (const DpPersonalizeReport *r)
   printf ("samples: %d used of %d", r->n_used, r->n_samples);
   if (r->n_skipped > 0)
     printf (" (%d skipped: no label this model answers, or no ink)", r->n_skipped);
-  printf (", %d MNIST images mixed in, %d steps, personal share %.0f %%", r->n_anchor, r->steps,
-          100 * r->personal_share);
+  printf (", %d MNIST images", r->n_anchor - r->n_negatives);
+  if (r->n_negatives > 0)
+    printf (" and %d \"not a digit\" examples", r->n_negatives);
+  printf (" mixed in, %d steps, personal share %.0f %%", r->steps, 100 * r->personal_share);
   if (r->attempts > 1)
     printf (" (try %d: MNIST dropped too much with more)", r->attempts);
   putchar ('\n');
@@ -46,6 +48,9 @@ print_report (const DpPersonalizeReport *r)
     printf ("your samples, each held out in turn: not measured (fewer than 2 samples)\n");
   if (r->anchor_after >= 0)
     printf ("MNIST test: %.2f %% -> %.2f %%\n", 100 * r->anchor_before, 100 * r->anchor_after);
+  if (r->refused_after >= 0)
+    printf ("\"not a digit\" examples mixed in, answered \"not a digit\": %.1f %% -> %.1f %%\n",
+            100 * r->refused_before, 100 * r->refused_after);
   printf ("time: %.2f s\n", r->seconds);
 }
 
@@ -114,15 +119,11 @@ dp_cli_personalize (int argc, char **argv)
     fprintf (stderr, "%s: note: %s is itself a personal model; personalizing starts from it, "
              "not from its base\n", DP_CLI_NAME, rest[0]);
 
-  g_autoptr (GPtrArray) bad = NULL;
-  g_autoptr (GPtrArray) samples = dp_strokes_file_load (samples_path, &bad, &error);
+  /* a bad line is named and skipped; the others are used */
+  guint n_bad;
+  g_autoptr (GPtrArray) samples = dp_cli_load_strokes (samples_path, &n_bad);
   if (samples == NULL)
-    {
-      dp_cli_file_error (samples_path, error);
-      return DP_CLI_EXIT_FAILED;
-    }
-  for (guint i = 0; bad != NULL && i < bad->len; i++)
-    dp_cli_error ("%s (skipped)", (const char *) bad->pdata[i]);
+    return DP_CLI_EXIT_FAILED;
 
   g_autoptr (DpDataset) train = dp_dataset_load_mnist (data, TRUE, &error);
   g_autoptr (DpDataset) test = train != NULL ? dp_dataset_load_mnist (data, FALSE, &error) : NULL;

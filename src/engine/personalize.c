@@ -21,9 +21,9 @@
 #include "engine/augment.h"
 #include "engine/error.h"
 #include "engine/model-file.h"
-#include "engine/names-private.h"
 #include "engine/optimizer.h"
 #include "engine/preprocess.h"
+#include "engine/synth.h"
 
 #define BATCH 128
 /* rows per forward pass when computing features */
@@ -36,6 +36,14 @@
 #define HEAD_ROWS 16
 /* anchor images whose features are computed for the mix (a seeded random part of the set) */
 #define N_ANCHOR 6000
+/* "not a digit" examples (engine/synth.h) added to the anchor of an 11-output model whose
+ * anchor set has none, cached under the user's cache folder in a folder of their own (the
+ * generator prunes other recipes' files from the folder it caches in) */
+#define N_NEGATIVES 1500
+/* the share of a batch they fill when there are any: the share of "not a digit" examples in the
+ * mix the built-in model is trained on (30 000 of 120 000) */
+#define NEGATIVE_SHARE 0.25
+#define NEGATIVES_CACHE "personalize"
 /* distorted copies of each sample: COPIES_BUDGET / samples, within [MIN_COPIES, MAX_COPIES] */
 #define COPIES_BUDGET 600
 #define MIN_COPIES 2
@@ -123,7 +131,9 @@ dp_personalize_config_default (DpPersonalizeConfig *config)
     .personal_share = 0.5,
     .pull = 1.0,
     .max_anchor_drop = 0.3,
+    .max_refused_drop = 2.0,
     .folds = 5,
+    .check_heldout = TRUE,
   };
 }
 
@@ -139,6 +149,8 @@ config_check (const DpPersonalizeConfig *c, GError **error)
     field = "pull (0 or more)";
   else if (!(c->max_anchor_drop >= 0 && c->max_anchor_drop <= 100))
     field = "largest MNIST drop (0 to 100 points)";
+  else if (!(c->max_refused_drop >= 0 && c->max_refused_drop <= 100))
+    field = "largest drop of \"not a digit\" answers (0 to 100 points)";
   else if (c->folds < 0 || c->folds == 1 || c->folds > 100)
     field = "folds (0, or 2 to 100)";
   if (field == NULL)
@@ -198,16 +210,38 @@ head_of (const DpNetwork *base)
   DpNetwork *head = dp_network_new (sizes, 1, base->activation, base->loss);
   memcpy (head->params, base->params + dp_network_layer_offset (base, L - 1),
           head->n_params * sizeof (float));
+  /* how the base answers (its temperature and refusal threshold): the head answers alike */
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, base->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    dp_network_set_meta (head, key, value);
   return head;
 }
 
-/* the share of rows of f (all, or those in rows[0..n_rows) when rows is not NULL) that head
- * reads right (argmax = label; "not a digit" on a digit is wrong) */
+/* out (B, K) output activations of head → in place the probabilities the front ends show
+ * (its temperature), from the logits they imply */
+static void
+calibrate_outputs (const DpNetwork *head, float *out, int B)
+{
+  int K = head->sizes[1];
+  for (int i = 0; i < B * K; i++)
+    {
+      float p = CLAMP (out[i], 1e-30f, 1.0f - 1e-7f);
+      out[i] = head->loss == DP_LOSS_SOFTMAX_CE ? logf (p) : logf (p / (1.0f - p));
+    }
+  dp_network_logits_to_probs (head->loss, out, B, K, dp_network_temperature (head));
+}
+
+/* how many rows of f (all, or those in rows[0..n_rows) when rows is not NULL) head reads right:
+ * its answer as the front ends give it (dp_network_answer: the temperature, the refusal
+ * threshold) is the label; "not a digit" on a digit is wrong */
 static int
 head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const int *rows,
               int n_rows, float *scratch)
 {
   int K = head->sizes[1], correct = 0;
+  float threshold = dp_network_refuse_threshold (head);
   for (int r0 = 0; r0 < n_rows; r0 += HEAD_ROWS)
     {
       int B = MIN (HEAD_ROWS, n_rows - r0);
@@ -219,11 +253,13 @@ head_correct (const DpNetwork *head, DpWorkspace *ws, const Features *f, const i
                     f->dim * sizeof (float));
           x = scratch;
         }
-      const float *out = dp_network_forward (head, ws, x, B, 0.0f, NULL);
+      float out[HEAD_ROWS * DP_MAX_CLASSES];
+      memcpy (out, dp_network_forward (head, ws, x, B, 0.0f, NULL), B * K * sizeof (float));
+      calibrate_outputs (head, out, B);
       for (int r = 0; r < B; r++)
         {
           int row = rows != NULL ? rows[r0 + r] : r0 + r;
-          correct += dp_argmax (out + (gsize) r * K, K) == f->y[row];
+          correct += dp_network_answer (out + r * K, K, threshold) == f->y[row];
         }
     }
   return correct;
@@ -236,9 +272,13 @@ struct _DpPersonalizeAnchor
   DpNetwork *base;       /* a copy */
   DpNetwork *base_head;  /* its output layer */
   int K, dim;
-  Features anchor;       /* the part of anchor_train mixed in */
+  Features anchor;       /* the part of anchor_train mixed in (and generated negatives) */
+  int n_negatives;       /* of them, "not a digit" */
+  int *negative_rows;    /* (n_negatives) their rows */
+  int *digit_rows;       /* (anchor.n - n_negatives) the others' */
   Features test;         /* anchor_test */
   double test_before;    /* the base's accuracy on it */
+  double refused_before; /* the share of the anchor's negatives the base refuses; -1 without */
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */
@@ -314,6 +354,12 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
   dp_rng_init (&rng, run->config->seed ^ (0x9e3779b97f4a7c15ull * (stream + 1)));
   int n_personal = n_pool > 0 ? (int) lround (share * BATCH) : 0;
   n_personal = CLAMP (n_personal, n_pool > 0 ? 1 : 0, BATCH - 1);
+  /* "not a digit" examples keep their share of the batch whatever the personal share: the
+   * samples take the place of anchor digits only */
+  int n_negative = run->a->n_negatives > 0 ? (int) lround (NEGATIVE_SHARE * BATCH) : 0;
+  if (run->a->n_negatives == run->a->anchor.n)
+    n_negative = BATCH - n_personal;
+  n_negative = MIN (n_negative, BATCH - n_personal);
   int dim = run->dim;
   float coeff = (float) (PULL_COEFF * pull);
   for (int step = 0; step < steps; step++)
@@ -322,9 +368,15 @@ train_head (Run *run, int skip_fold, double share, double pull, int steps, guint
         return NULL;
       for (int r = 0; r < BATCH; r++)
         {
-          const Features *f = r < n_personal ? &run->personal : &run->a->anchor;
-          int row = r < n_personal ? pool[dp_rng_below (&rng, n_pool)]
-                                   : (int) dp_rng_below (&rng, run->a->anchor.n);
+          const DpPersonalizeAnchor *a = run->a;
+          const Features *f = r < n_personal ? &run->personal : &a->anchor;
+          int row;
+          if (r < n_personal)
+            row = pool[dp_rng_below (&rng, n_pool)];
+          else if (r < n_personal + n_negative)
+            row = a->negative_rows[dp_rng_below (&rng, a->n_negatives)];
+          else
+            row = a->digit_rows[dp_rng_below (&rng, a->anchor.n - a->n_negatives)];
           memcpy (run->batch_x + (gsize) r * dim, f->x + (gsize) row * dim,
                   dim * sizeof (float));
           run->batch_y[r] = f->y[row];
@@ -508,6 +560,48 @@ prepare_samples (Run *run, GPtrArray *samples, DpPersonalizeReport *report, GErr
                            run->cancellable, error);
 }
 
+/* Appends N_NEGATIVES generated "not a digit" examples to the anchor rows (*X, *Y, *n). The
+ * same recipe every time (the generator's default seed), so a run stays deterministic; cached
+ * after the first run. */
+static gboolean
+add_negatives (const DpDataset *anchor_train, float **X, guint8 **Y, int *n,
+               GCancellable *cancellable, GError **error)
+{
+  DpSynthRecipe recipe;
+  dp_synth_recipe_default (&recipe);
+  recipe.n_digits = 0;
+  recipe.n_negatives = N_NEGATIVES;
+  g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "digitpad",
+                                             NEGATIVES_CACHE, NULL);
+  g_autoptr (DpDataset) neg = dp_synth_load_or_generate (&recipe, anchor_train, cache, 0, NULL,
+                                                         NULL, cancellable, NULL, error);
+  if (neg == NULL)
+    return FALSE;
+  int total = *n + neg->n;
+  *X = g_renew (float, *X, (gsize) total * DP_INPUT_SIZE);
+  *Y = g_renew (guint8, *Y, total);
+  memcpy (*X + (gsize) *n * DP_INPUT_SIZE, neg->images,
+          (gsize) neg->n * DP_INPUT_SIZE * sizeof (float));
+  memcpy (*Y + *n, neg->labels, neg->n);
+  *n = total;
+  return TRUE;
+}
+
+/* the share of the anchor's "not a digit" examples that head refuses; -1 when it has none */
+static double
+negatives_refused (const DpPersonalizeAnchor *a, const DpNetwork *head, DpWorkspace *head_ws)
+{
+  if (a->n_negatives == 0)
+    return -1;
+  g_autofree int *rows = g_new (int, a->n_negatives);
+  int k = 0;
+  for (int i = 0; i < a->anchor.n; i++)
+    if (a->anchor.y[i] == DP_CLASS_NOT_A_DIGIT)
+      rows[k++] = i;
+  g_autofree float *scratch = g_new (float, (gsize) HEAD_ROWS * a->dim);
+  return head_correct (head, head_ws, &a->anchor, rows, k, scratch) / (double) k;
+}
+
 void
 dp_personalize_anchor_free (DpPersonalizeAnchor *a)
 {
@@ -517,6 +611,8 @@ dp_personalize_anchor_free (DpPersonalizeAnchor *a)
   g_clear_pointer (&a->base_head, dp_network_free);
   features_clear (&a->anchor);
   features_clear (&a->test);
+  g_free (a->negative_rows);
+  g_free (a->digit_rows);
   g_free (a);
 }
 
@@ -555,6 +651,16 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
                    "The anchor set has no image with a label this model answers");
       return NULL;
     }
+  if (a->K > DP_CLASS_NOT_A_DIGIT && memchr (Y, DP_CLASS_NOT_A_DIGIT, n) == NULL
+      && !add_negatives (anchor_train, &X, &Y, &n, cancellable, error))
+    return NULL;
+  a->negative_rows = g_new (int, n);
+  a->digit_rows = g_new (int, n);
+  for (int i = 0, d = 0; i < n; i++)
+    if (Y[i] == DP_CLASS_NOT_A_DIGIT)
+      a->negative_rows[a->n_negatives++] = i;
+    else
+      a->digit_rows[d++] = i;
   if (!features_compute (base, ws, X, Y, n, &a->anchor, cancellable, error))
     return NULL;
   g_clear_pointer (&X, g_free);
@@ -570,6 +676,7 @@ dp_personalize_anchor_new (const DpNetwork *base, const DpDataset *anchor_train,
     return NULL;
   g_autoptr (DpWorkspace) head_ws = dp_workspace_new (a->base_head, HEAD_ROWS, FALSE);
   a->test_before = test_accuracy (a, a->base_head, head_ws);
+  a->refused_before = negatives_refused (a, a->base_head, head_ws);
   return g_steal_pointer (&a);
 }
 
@@ -674,6 +781,7 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
   double allowed = config->max_anchor_drop / 100.0;
   g_autoptr (DpNetwork) head = NULL;
   int steps = steps_for (run, run->n_samples);
+  gboolean mnist_ok = FALSE, refusal_ok = FALSE;
   for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
     {
       if (attempt > 0)
@@ -694,10 +802,14 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
         return NULL;
       report_progress (run, DP_PERSONALIZE_STAGE_CHECK, "Checking MNIST", frac1);
       report->anchor_after = test_accuracy (run->a, head, run->head_ws);
+      report->refused_after = negatives_refused (run->a, head, run->head_ws);
       /* compared in whole test images, so that 0.3 points of 10 000 allows 30, not 29 */
       int n_test = run->a->test.n;
       double drop_images = (report->anchor_before - report->anchor_after) * n_test;
-      if (drop_images <= allowed * n_test + 1e-6)
+      mnist_ok = drop_images <= allowed * n_test + 1e-6;
+      refusal_ok = report->refused_after
+                   >= report->refused_before - config->max_refused_drop / 100.0 - 1e-9;
+      if (mnist_ok && refusal_ok)
         {
           report->accepted = TRUE;
           break;
@@ -707,13 +819,20 @@ personalize (Run *run, DpPersonalizeReport *report, GError **error)
   report_progress (run, DP_PERSONALIZE_STAGE_HELDOUT, "Measuring on your samples", 0.7);
   if (!measure_heldout (run, share_factor, pull, report, error))
     return NULL;
-  if (!report->accepted)
+  if (!mnist_ok)
     g_snprintf (report->reason, sizeof report->reason,
                 "The personal model would read MNIST at %.2f %% instead of %.2f %% (a drop of "
                 "more than %.2f points): kept the current model",
                 100.0 * report->anchor_after, 100.0 * report->anchor_before,
                 config->max_anchor_drop);
-  else if (report->n_heldout > 0 && report->heldout_after < report->heldout_before)
+  else if (!refusal_ok)
+    g_snprintf (report->reason, sizeof report->reason,
+                "The personal model would answer \"not a digit\" to %.1f %% of the examples "
+                "instead of %.1f %% (a drop of more than %.1f points): kept the current model",
+                100.0 * report->refused_after, 100.0 * report->refused_before,
+                config->max_refused_drop);
+  else if (config->check_heldout && report->n_heldout > 0
+           && report->heldout_after < report->heldout_before)
     {
       /* trained without them, it reads the person's own drawings worse than the base does */
       report->accepted = FALSE;
@@ -751,7 +870,9 @@ run_with_anchor (const DpPersonalizeAnchor *anchor, GPtrArray *samples,
     .dim = anchor->dim,
   };
   report->n_anchor = anchor->anchor.n;
+  report->n_negatives = anchor->n_negatives;
   report->anchor_before = anchor->test_before;
+  report->refused_before = anchor->refused_before;
   run.head_ws = dp_workspace_new (anchor->base_head, HEAD_ROWS, FALSE);
   run.batch_x = g_new (float, (gsize) BATCH * run.dim);
   run.batch_y = g_new (guint8, BATCH);
@@ -770,7 +891,8 @@ static void
 report_init (DpPersonalizeReport *report)
 {
   *report = (DpPersonalizeReport){ .heldout_before = -1, .heldout_after = -1,
-                                   .anchor_before = -1, .anchor_after = -1 };
+                                   .anchor_before = -1, .anchor_after = -1,
+                                   .refused_before = -1, .refused_after = -1 };
 }
 
 DpNetwork *

@@ -12,9 +12,11 @@
  *     samples (a few corrections must not fill half of every batch), and an L2 pull of the
  *     output layer toward the base's.
  * Then the safety check: the accuracy on anchor_test (MNIST test; a "not a digit" answer counts
- * as wrong) before and after; when it drops by more than max_anchor_drop the model is trained
- * again with half the personal share and four times the pull (at most 3 trainings), and then
- * refused (the base stays the model in use). The before → after on the person's own writing is
+ * as wrong) before and after, and for an 11-output model the share of the anchor's "not a
+ * digit" examples it refuses; when the first drops by more than max_anchor_drop or the second
+ * by more than max_refused_drop, the model is trained again with half the personal share and
+ * four times the pull (at most 3 trainings), and then refused (the base stays the model in
+ * use). The before → after on the person's own writing is
  * measured by leave-some-out: the samples are split into folds; each fold is held out in turn
  * while a model is trained on the others, and its samples are read by the base and by that
  * model (every fold for a few dozen samples; for more, as many folds as hold 60 samples). A model that reads them worse than the base is refused too. The model returned is
@@ -81,9 +83,13 @@ typedef struct
                               the tuned default; 0 = none) */
   double max_anchor_drop;  /* refuse when the anchor_test accuracy drops by more than this,
                               in points of a percent (0.3) */
+  double max_refused_drop; /* … or when the share of the anchor's "not a digit" examples
+                              answered "not a digit" drops by more than this, in points (2) */
   int folds;               /* leave-some-out folds for the before → after (5); 0 = skip it
                               (report's heldout_* are then -1); fewer samples than folds: one
                               fold a sample */
+  gboolean check_heldout;  /* refuse a model that reads the held-out samples worse than the
+                              base does (TRUE) */
 } DpPersonalizeConfig;
 
 #define DP_PERSONALIZE_FULL_SHARE_SAMPLES 30
@@ -117,6 +123,7 @@ typedef struct
   int n_skipped;          /* the others: unknown label, "not a digit" for a 10-output model,
                              no ink */
   int n_anchor;           /* anchor images mixed in */
+  int n_negatives;        /* of them, "not a digit" examples (an 11-output model) */
   int n_read;             /* images this call read through the base's hidden layers: the samples
                              and their distorted copies, and for dp_personalize_run the anchor
                              images and anchor_test */
@@ -131,6 +138,10 @@ typedef struct
   double heldout_after;   /* with the model trained without them */
   double anchor_before;   /* anchor_test accuracy, 0 … 1 */
   double anchor_after;
+  double refused_before;  /* the share of the anchor's "not a digit" examples answered "not a
+                             digit" (trained on, so a check that the refusal still works, not a
+                             measure of it); -1 without them */
+  double refused_after;
   double seconds;         /* the whole run */
   gboolean accepted;      /* FALSE: refused (the error says why); the figures above still hold */
   char reason[256];       /* why refused, for people ("" when accepted) */
@@ -158,8 +169,9 @@ int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *an
 /* Derives a personal model from base (not changed; 10 or 11 outputs) and samples
  * (DpStrokesRecord*, labels 0 … 9, or DP_CLASS_NOT_A_DIGIT for an 11-output model).
  * anchor_train: the images mixed in (MNIST train; labels up to 10). For an 11-output model
- * whose anchor_train has no "not a digit" image, "not a digit" examples are generated
- * (engine/synth.h) and mixed in. anchor_test: the safety check (MNIST test). config NULL = the
+ * whose anchor_train has no "not a digit" image, 1 500 "not a digit" examples are generated
+ * (engine/synth.h, its default seed; cached in $XDG_CACHE_HOME/digitpad/personalize after the
+ * first run, which takes a few seconds more) and mixed in. anchor_test: the safety check (MNIST test). config NULL = the
  * defaults. progress may be NULL. report (may be NULL) is filled as far as the run went.
  *
  * Returns the personal model (metadata as above), or NULL with error:
@@ -167,7 +179,8 @@ int                  dp_personalize_anchor_n_read (const DpPersonalizeAnchor *an
  *     base that is not a digit model, a bad config;
  *   DP_ERROR_REFUSED (error.h): the anchor_test accuracy would drop by more than max_anchor_drop
  *     ("The personal model would read MNIST at 99.10 % instead of 99.53 % (…): kept the current
- *     model"), or the held-out samples would be read worse than by the base; the report holds
+ *     model"), or the refusal of "not a digit" examples by more than max_refused_drop, or the
+ *     held-out samples would be read worse than by the base; the report holds
  *     every figure, report->accepted is FALSE and report->reason is the message;
  *   G_IO_ERROR_CANCELLED: cancellable was cancelled (checked between steps).
  * Needs no more than a few seconds for hundreds of samples (see `digitpad-cli bench`). */

@@ -12,10 +12,14 @@ record a line, engine/strokes-file.h) in pixels of a 400 × 400 canvas.
 writes OUT_DIR/lead-digits.ndjson and OUT_DIR/lead-negatives.ndjson. Deterministic.
 """
 import json
-import math
 import os
 import random
 import sys
+
+# the spline the stroke fixtures are drawn with
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
+                                "strokes"))
+from sketch import catmull_rom  # noqa: E402
 
 # A design: strokes of key points in a box (x right, y down, height 1); "|" is a sharp corner.
 D = {}
@@ -145,25 +149,6 @@ N = {
 }
 
 CANVAS = 400.0
-
-
-def catmull_rom(pts, n_per_unit):
-    if len(pts) == 1:
-        return list(pts)
-    ext = [(2 * pts[0][0] - pts[1][0], 2 * pts[0][1] - pts[1][1])] + pts + \
-          [(2 * pts[-1][0] - pts[-2][0], 2 * pts[-1][1] - pts[-2][1])]
-    out = [pts[0]]
-    for i in range(1, len(ext) - 2):
-        p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
-        n = max(2, int(math.dist(p1, p2) * n_per_unit))
-        for k in range(1, n + 1):
-            t = k / n
-            t2, t3 = t * t, t * t * t
-            out.append(tuple(0.5 * ((2 * p1[j]) + (-p0[j] + p2[j]) * t
-                                    + (2 * p0[j] - 5 * p1[j] + 4 * p2[j] - p3[j]) * t2
-                                    + (-p0[j] + 3 * p1[j] - 3 * p2[j] + p3[j]) * t3)
-                             for j in range(2)))
-    return out
 
 
 def draw(design, rng):

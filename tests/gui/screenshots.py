@@ -76,8 +76,10 @@ def shoot_teach(out):
         s.key("7")
         if s.wait_for(r"toast: Saved as a 7", timeout=5) is None:
             raise RuntimeError("the 7 was not kept")
-        T.draw_digit(s, "digit-4-open.txt")
-        settle(s)
+        # one quick stroke, so the toast (8 s) is still up
+        T.draw_digit(s, "digit-1-stick.txt")
+        s.xdo("mousemove", "1", "1")
+        time.sleep(0.5)
         s.screenshot(os.path.join(out, "screenshot-correct.png"))
         s.key("Delete")
 

@@ -9,14 +9,17 @@ the toast's Undo removes it (the file is rewritten without it); a click on a row
 skip, a digit chosen out of turn, Finish offers to personalize. Your Samples (Ctrl+Shift+T): the
 counts per digit, a thumbnail's menu deletes one and relabels another (the file follows),
 export through the file chooser writes a strokes file that import reads back. Personalize
-(Ctrl+P) with MNIST (DIGITPAD_MNIST_DIR; skipped without it): the run ends with before → after,
+(Ctrl+P) with MNIST (DIGITPAD_MNIST_DIR; skipped without it): Stop ends a run with nothing
+written; a run ends with before → after,
 the personal model is active ("Personal model · N samples"), it is restored at the next start,
-and Reset goes back to the built-in model. Without MNIST the window says where to get it.
+and Reset goes back to the built-in model. Without MNIST the window says where to get it. With
+a model that can refuse, its "Not a digit" row keeps a drawing as a negative (label null).
 
 Env: DIGITPAD_APP (the built app), DIGITPAD_MNIST_DIR, DIGITPAD_SOURCE_DIR,
 DIGITPAD_SCREENSHOT_DIR (optional: keep screenshots there).
 """
 import json
+import math
 import os
 import re
 import sys
@@ -155,10 +158,11 @@ def correct(s):
     got = draw_digit(s, "digit-7-plain.txt")
     if got is not None:
         lay = s.layout()
-        x, y, w, h = lay["bars"]
+        bx, _, bw, _ = lay["bars"]
+        _, ry, _, rh = lay["row-2"]
         row = 2
         mark = s.mark()
-        s.click_xy(x + w / 2, y + (row + 0.5) * h / rows_of_bars(lay))
+        s.click_xy(bx + bw / 2, ry + rh / 2)  # the middle of the row: on its bar
         toast = s.wait_for(r"toast: Saved as a (\d)", timeout=5, since=mark)
         tap.ok(toast is not None and toast.group(1) == str(row),
                "a click on the bar of %d keeps the drawing as a %d" % (row, row), s.log_text(mark))
@@ -177,12 +181,6 @@ def correct(s):
     labels = [r.get("label") for r in read_samples(s)]
     tap.ok(labels == [2, int(got.group(1)) if got else None],
            "the file has both, in order (%s)" % labels)
-
-
-def rows_of_bars(lay):
-    """The bars' rows: ten, or eleven with "not a digit" (the row's height is about 17 px)."""
-    x, y, w, h = lay["bars"]
-    return 11 if h / 11 > 15 and h / 10 > 19 else 10
 
 
 # --- guided collection ------------------------------------------------------------------------
@@ -365,6 +363,30 @@ def personal_session(work):
         s.quit_app()
         s.start_app()
 
+        # Stop: nothing is written, the model in use stays
+        mark = s.mark()
+        s.key("ctrl+p")
+        wid = find_window(s, "Personalize")
+        if wid is not None and s.wait_for(r"personalize: state ready", timeout=60, since=mark):
+            started = s.mark()
+            click_named(s, "personalize-bounds: ", wid, "start")
+            s.wait_for(r"personalize: state running", timeout=5, since=started)
+            click_named(s, "personalize-bounds: ", wid, "stop")
+            end = s.wait_for(r"personalize: state (done|ready)", timeout=60, since=started)
+            if end is not None and end.group(1) == "done":
+                tap.skip("Stop keeps the model in use", "the run ended before Stop was clicked")
+            else:
+                tap.ok(end is not None and "Stopped" in end.string
+                       and not s.find_all(r'model loaded: name="Personal', since=started)
+                       and not os.path.exists(os.path.join(s.tmp, "data", "digitpad",
+                                                           "personal-model.safetensors")),
+                       "Stop ends the run: nothing is written and the model in use stays",
+                       s.log_text(started))
+            key_in(s, wid, "Escape")
+            time.sleep(0.5)
+        else:
+            tap.ok(False, "the Personalize window is ready", s.log_text(mark))
+
         wid, state, mark = personalize(s)
         tap.ok(state == "done", "Personalize with %d samples and MNIST ends with a personal model "
                "in use (state: %s)" % (len(records), state), s.log_text(mark))
@@ -374,6 +396,9 @@ def personal_session(work):
                % (figures.group(1), figures.group(2)) if figures else "no figures")
         if figures:
             tap.diag("held out %s, MNIST %s" % (figures.group(1), figures.group(2)))
+        run = s.wait_for(r"personalize: finished in .*$", since=mark)
+        if run:
+            tap.diag(run.group(0))
         name = "Personal model · %d samples" % len(records)
         tap.ok(s.wait_for(r'model loaded: name="%s"' % name, timeout=5, since=mark) is not None,
                "the personal model is the model in use: \"%s\"" % name)
@@ -419,6 +444,37 @@ def personal_session(work):
         s.quit_app()
 
 
+def not_a_digit_session(work):
+    """With a model that can refuse (tests/cli/refuse_model.py), its "Not a digit" row keeps a
+    drawing as a negative sample: label null in the file."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "cli"))
+    from refuse_model import write_model
+    model = write_model(os.path.join(work, "refuse.safetensors"))
+    with Session(screen=SCREEN, args=[model]) as s:
+        s.wait_for(r'model loaded: name="refuse.safetensors"', timeout=20)
+        s.wait_idle()
+        mark = s.mark()
+        ring = [[(0.5 + 0.3 * math.cos(a / 40 * 2 * math.pi),
+                  0.5 + 0.3 * math.sin(a / 40 * 2 * math.pi)) for a in range(41)]]
+        for stroke in ring:
+            s.drag_norm(stroke)
+        s.wait_for(PRED, timeout=10, since=mark)
+        s.wait_layout(r"row-10=", timeout=5, since=mark)
+        lay = s.layout()
+        mark = s.mark()
+        if "row-10" in lay:
+            bx, _, bw, _ = lay["bars"]
+            _, ry, _, rh = lay["row-10"]
+            s.click_xy(bx + bw / 2, ry + rh / 2)
+        toast = s.wait_for(r"toast: Saved as not a digit", timeout=5, since=mark)
+        labels = [r.get("label", "absent") for r in read_samples(s)]
+        tap.ok(toast is not None and labels == [None],
+               "with a model that can refuse, a click on its \"Not a digit\" row keeps the "
+               "drawing as not a digit (label null in the file: %s)" % labels, s.log_text(mark))
+        s.quit_app()
+
+
 def missing_mnist_session(work):
     empty = os.path.join(work, "no-mnist")
     os.makedirs(empty, exist_ok=True)
@@ -449,6 +505,7 @@ def main():
         else:
             tap.skip("personalize from the window", "no MNIST in %s" % MNIST)
         missing_mnist_session(work)
+        not_a_digit_session(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return tap.done()
