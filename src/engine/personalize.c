@@ -41,8 +41,8 @@
  * generator prunes other recipes' files from the folder it caches in) */
 #define N_NEGATIVES 1500
 /* the share of a batch they fill when there are any: the share of "not a digit" examples in the
- * mix the built-in model is trained on (30 000 of 120 000) */
-#define NEGATIVE_SHARE 0.25
+ * mix the built-in model is trained on (20 000 of 100 000) */
+#define NEGATIVE_SHARE 0.2
 #define NEGATIVES_CACHE "personalize"
 /* distorted copies of each sample: COPIES_BUDGET / samples, within [MIN_COPIES, MAX_COPIES] */
 #define COPIES_BUDGET 600

@@ -28,8 +28,8 @@ G_BEGIN_DECLS
 /* Bumped whenever the generator's output changes: part of the cache key. */
 #define DP_SYNTH_VERSION 1
 #define DP_SYNTH_DEFAULT_SEED 20261129
-#define DP_SYNTH_DEFAULT_DIGITS 30000
-#define DP_SYNTH_DEFAULT_NEGATIVES 30000
+#define DP_SYNTH_DEFAULT_DIGITS 20000
+#define DP_SYNTH_DEFAULT_NEGATIVES 20000
 
 typedef enum
 {

@@ -85,7 +85,7 @@ static const DpTrainPreset presets[] = {
           "model, which also says \"not a digit\".",
           .n_hidden = 2, .hidden = { 800, 800 }, .activation = DP_ACTIVATION_RELU,
           .loss = DP_LOSS_SOFTMAX_CE, .init = DP_INIT_HE, .optimizer = DP_OPTIMIZER_ADAM,
-          .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 60,
+          .lr = 1e-3, .schedule = DP_SCHEDULE_COSINE, .batch = 128, .epochs = 80,
           .dropout = 0.2, .augment = TRUE, .data = DP_TRAIN_SET_MIX, .holdout = 5000),
 };
 #undef PRESET
