@@ -176,6 +176,6 @@ DpNetwork *dp_train_run (const DpTrainConfig *config, const DpDataset *train,
  * (DP_META_REFUSE_THRESHOLD): the lowest p("not a digit"), at least 0.5, that refuses at most
  * DP_REFUSE_DIGIT_SHARE of the held-out digits, and the shares of held-out digits and negatives
  * it refuses (DP_META_REFUSE_HOLDOUT_DIGITS, DP_META_REFUSE_HOLDOUT_NEGATIVES). */
-#define DP_REFUSE_DIGIT_SHARE 0.001
+#define DP_REFUSE_DIGIT_SHARE 0.002
 
 G_END_DECLS
