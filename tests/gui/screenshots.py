@@ -3,9 +3,13 @@
 window size, in the light and the dark style (not a test; run it by hand after a change that
 shows):
 
-    DIGITPAD_APP=build/src/app/digitpad /usr/bin/python3 tests/gui/screenshots.py docs
+    DIGITPAD_APP=build/src/app/digitpad /usr/bin/python3 tests/gui/screenshots.py docs [GROUP…]
 
-Draw: a 5 drawn with real pointer drags (the stroke fixture digit-5-one-stroke), its result.
+(GROUP: draw-train, not-a-digit or teach; all three when none is named.)
+
+Draw: a 5 drawn with real pointer drags (the stroke fixture digit-5-one-stroke), its result;
+and (light only, screenshot-not-a-digit) a hand-drawn "A" of tests/devset/lead-hand.py, which
+the built-in model answers "not a digit".
 Train: Quick trained on the whole of MNIST (DIGITPAD_MNIST_DIR, default ../shared/mnist), finished.
 Teach it your handwriting (light only): a correction's toast over the next drawing's result
 (screenshot-correct), the guided collection midway (screenshot-collect) with every stroke
@@ -13,14 +17,18 @@ fixture drawn in it, three of each digit, Your Samples (screenshot-samples), the
 window's before → after (screenshot-personalize) and the personal model in use
 (screenshot-personal).
 """
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session  # noqa: E402
 from test_train import MNIST, click_train, draw_digit, open_train_tab, wait_end  # noqa: E402
 import test_teach  # noqa: E402
+import test_window_devset  # noqa: E402
 
 SCREEN = (1280, 900)
 
@@ -53,6 +61,23 @@ def shoot(out, style):
             raise RuntimeError("Quick did not finish")
         settle(s)
         s.screenshot(os.path.join(out, "screenshot-train%s.png" % suffix))
+
+
+def shoot_not_a_digit(out):
+    """a hand-drawn "A" from lead-hand.py, answered "not a digit" """
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["/usr/bin/python3", os.path.join(here, "..", "devset", "lead-hand.py"),
+                        tmp, "2"], check=True)
+        with open(os.path.join(tmp, "lead-negatives.ndjson")) as f:
+            record = next(r for r in map(json.loads, f) if r["id"] == "lead-A-0")
+    with Session(screen=SCREEN) as s:
+        s.wait_idle()
+        got = test_window_devset.replay(s, record)
+        if got is None or got[0] is not None:
+            raise RuntimeError("the A was not answered 'not a digit': %r" % (got,))
+        settle(s)
+        s.screenshot(os.path.join(out, "screenshot-not-a-digit.png"))
 
 
 def window_shot(s, wid, path):
@@ -127,12 +152,19 @@ def shoot_teach(out):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "docs"
+    # optional: which groups to take (draw-train, not-a-digit, teach); all by default
+    only = set(sys.argv[2:]) or {"draw-train", "not-a-digit", "teach"}
     os.makedirs(out, exist_ok=True)
-    for style in ("light", "dark"):
-        shoot(out, style)
-        print("%s: screenshot-draw and screenshot-train taken" % style)
-    shoot_teach(out)
-    print("screenshot-correct, -collect, -samples, -personalize and -personal taken")
+    if "draw-train" in only:
+        for style in ("light", "dark"):
+            shoot(out, style)
+            print("%s: screenshot-draw and screenshot-train taken" % style)
+    if "not-a-digit" in only:
+        shoot_not_a_digit(out)
+        print("screenshot-not-a-digit taken")
+    if "teach" in only:
+        shoot_teach(out)
+        print("screenshot-correct, -collect, -samples, -personalize and -personal taken")
 
 
 if __name__ == "__main__":
