@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import Session, Tap  # noqa: E402
 from test_train import MNIST, click_train, open_train_tab  # noqa: E402
 
-PRED = r"prediction #(\d+): digit=(\d) .*trigger=%s strokes=(%s) .*total_ms=([-0-9.]+)"
+PRED = r"prediction #(\d+): digit=(\d|none) .*trigger=%s strokes=(%s) .*total_ms=([-0-9.]+)"
 
 
 # An outright freeze, not a speed: a responsive app answers in well under a second whatever the
