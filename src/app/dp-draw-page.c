@@ -504,16 +504,6 @@ on_save_filter_changed_cb (GtkFileChooser *chooser, GParamSpec *pspec, GtkFileFi
   gtk_file_chooser_set_current_name (chooser, renamed);
 }
 
-static GtkFileFilter *
-strokes_filter (void)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Drawings as strokes (.ndjson)"));
-  gtk_file_filter_add_suffix (filter, "ndjson");
-  gtk_file_filter_add_suffix (filter, "jsonl");
-  return filter;
-}
-
 void
 dp_draw_page_open_image (DpDrawPage *self, GFile *file)
 {
@@ -598,7 +588,7 @@ open_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   g_autoptr (GtkFileFilter) images = gtk_file_filter_new ();
 
   g_autoptr (GtkFileFilter) both = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) strokes = strokes_filter ();
+  g_autoptr (GtkFileFilter) strokes = dp_file_chooser_strokes_filter ();
   GtkFileChooser *chooser;
 
   gtk_file_filter_set_name (images, _("Images"));
@@ -653,7 +643,7 @@ save_drawing_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   DpDrawPage *self = DP_DRAW_PAGE (user_data);
   g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
-  g_autoptr (GtkFileFilter) strokes = strokes_filter ();
+  g_autoptr (GtkFileFilter) strokes = dp_file_chooser_strokes_filter ();
   GtkFileChooser *chooser;
 
   gtk_file_filter_set_name (png, _("PNG images"));

@@ -67,3 +67,14 @@ dp_file_chooser_run (GtkFileChooser *chooser, GObject *owner, DpFileChooserFunc 
   g_signal_connect (chooser, "response", G_CALLBACK (on_response_cb), data);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
+
+GtkFileFilter *
+dp_file_chooser_strokes_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Strokes files (.ndjson)"));
+  gtk_file_filter_add_suffix (filter, "ndjson");
+  gtk_file_filter_add_suffix (filter, "jsonl");
+  return filter;
+}

@@ -31,4 +31,7 @@ void            dp_file_chooser_run (GtkFileChooser       *chooser,
                                      DpFileChooserFunc     func,
                                      gpointer              user_data);
 
+/* A new filter for strokes files (.ndjson, .jsonl: engine/strokes-file.h), named for people. */
+GtkFileFilter  *dp_file_chooser_strokes_filter (void);
+
 G_END_DECLS

@@ -275,17 +275,6 @@ relabel_action (GtkWidget *widget, const char *name, GVariant *param)
     }
 }
 
-static GtkFileFilter *
-strokes_filter (void)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _("Strokes files (.ndjson)"));
-  gtk_file_filter_add_suffix (filter, "ndjson");
-  gtk_file_filter_add_suffix (filter, "jsonl");
-  return filter;
-}
-
 static void
 on_import_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer user_data)
 {
@@ -330,7 +319,7 @@ on_import_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer us
 static void
 import_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  g_autoptr (GtkFileFilter) filter = strokes_filter ();
+  g_autoptr (GtkFileFilter) filter = dp_file_chooser_strokes_filter ();
 
   dp_file_chooser_run (dp_file_chooser_new (GTK_WINDOW (widget), _("Import Samples"),
                                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), filter,
@@ -362,7 +351,7 @@ on_export_chosen_cb (GObject *owner, GFile *file, GListModel *files, gpointer us
 static void
 export_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  g_autoptr (GtkFileFilter) filter = strokes_filter ();
+  g_autoptr (GtkFileFilter) filter = dp_file_chooser_strokes_filter ();
 
   dp_file_chooser_run (dp_file_chooser_new (GTK_WINDOW (widget), _("Export Samples"),
                                             GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), filter,
