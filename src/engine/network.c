@@ -350,19 +350,25 @@ dp_network_can_refuse (const DpNetwork *net)
   return dp_network_n_outputs (net) == DP_CLASS_NOT_A_DIGIT + 1;
 }
 
-gboolean
-dp_temperature_parse (const char *text, float *out)
+/* TRUE when text is a whole number from lo to hi; *out (may be NULL) = it */
+static gboolean
+parse_number_in (const char *text, double lo, double hi, float *out)
 {
   if (text == NULL || *text == '\0')
     return FALSE;
   char *end = NULL;
   double t = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (t) || t < DP_TEMPERATURE_MIN
-      || t > DP_TEMPERATURE_MAX)
+  if (end == text || *end != '\0' || !isfinite (t) || t < lo || t > hi)
     return FALSE;
   if (out != NULL)
     *out = (float) t;
   return TRUE;
+}
+
+gboolean
+dp_temperature_parse (const char *text, float *out)
+{
+  return parse_number_in (text, DP_TEMPERATURE_MIN, DP_TEMPERATURE_MAX, out);
 }
 
 float
@@ -380,15 +386,7 @@ dp_network_temperature (const DpNetwork *net)
 gboolean
 dp_refuse_threshold_parse (const char *text, float *out)
 {
-  if (text == NULL || *text == '\0')
-    return FALSE;
-  char *end = NULL;
-  double t = g_ascii_strtod (text, &end);
-  if (end == text || *end != '\0' || !isfinite (t) || t < 0.5 || t > 1.0)
-    return FALSE;
-  if (out != NULL)
-    *out = (float) t;
-  return TRUE;
+  return parse_number_in (text, 0.5, 1.0, out);
 }
 
 float
