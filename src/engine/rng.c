@@ -1,13 +1,7 @@
-/* rng.c: xoshiro256** seeded through splitmix64 (Blackman & Vigna). */
+/* rng.c: xoshiro256** seeded through splitmix64 (Blackman & Vigna); its step is inline in rng.h. */
 #include "engine/rng.h"
 
 #include <math.h>
-
-static inline guint64
-rotl (guint64 x, int k)
-{
-  return (x << k) | (x >> (64 - k));
-}
 
 void
 dp_rng_init (DpRng *rng, guint64 seed)
@@ -21,28 +15,6 @@ dp_rng_init (DpRng *rng, guint64 seed)
       x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
       rng->s[i] = x ^ (x >> 31);
     }
-}
-
-guint64
-dp_rng_next (DpRng *rng)
-{
-  guint64 *s = rng->s;
-  guint64 result = rotl (s[1] * 5, 7) * 9;
-  guint64 t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl (s[3], 45);
-  return result;
-}
-
-float
-dp_rng_uniform (DpRng *rng)
-{
-  /* the top 24 bits: every value is exactly representable and below 1 */
-  return (float) (dp_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
 }
 
 float

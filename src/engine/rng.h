@@ -12,9 +12,38 @@ typedef struct
 } DpRng;
 
 void    dp_rng_init    (DpRng *rng, guint64 seed);
-guint64 dp_rng_next    (DpRng *rng);
-/* uniform in [0, 1) */
-float   dp_rng_uniform (DpRng *rng);
+
+/* The step and the uniform float are inline: the hot loops (dropout masks, one draw per hidden
+ * unit per row; the elastic fields, 784 draws per image; skipping ahead in a shared stream) draw
+ * hundreds of thousands per batch, and a call per draw cost more than the draw. */
+static inline guint64
+dp_rng_rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static inline guint64
+dp_rng_next (DpRng *rng)
+{
+  guint64 *s = rng->s;
+  guint64 result = dp_rng_rotl (s[1] * 5, 7) * 9;
+  guint64 t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = dp_rng_rotl (s[3], 45);
+  return result;
+}
+
+/* uniform in [0, 1): the top 24 bits, so every value is exactly representable and below 1 */
+static inline float
+dp_rng_uniform (DpRng *rng)
+{
+  return (float) (dp_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
+}
+
 /* uniform in [lo, hi) */
 float   dp_rng_range   (DpRng *rng, float lo, float hi);
 /* standard normal (Box–Muller) */
