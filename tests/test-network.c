@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 
+#include "engine/blas-threads.h"
 #include "engine/model-file.h"
 #include "engine/network.h"
 #include "test-util.h"
@@ -275,6 +276,69 @@ test_dropout_mask (void)
     g_assert_cmpfloat_with_epsilon (out[10 + k], p[k], 1e-6);
 }
 
+/* The passes between the GEMMs (bias + activation + dropout mask, the activation's derivative,
+ * the bias gradients) are split between the compute threads: with one thread and with two, a
+ * training step gives the same bits, for every activation. OpenBLAS's own results depend on its
+ * thread count above m·n·k = 262144 (its blocking changes), so every GEMM here is at or below
+ * that size, where it runs on one thread, while 64 rows of 1024 hidden units are split in two.
+ * The masks are the stream's draws in row order, layer after layer, as they have always been:
+ * the built-in model's training command reproduces it bit for bit only while they are. */
+static void
+test_split_passes (void)
+{
+  if (g_get_num_processors () < 2)
+    {
+      g_test_skip ("one core: every pass runs on one thread");
+      return;
+    }
+  const int sizes[] = { 4, 1024, 4, 10 };
+  const int B = 64;
+  const float p = 0.3f, keep = 1.0f / (1.0f - p);
+  int before = openblas_get_num_threads ();
+  for (int act = DP_ACTIVATION_SIGMOID; act <= DP_ACTIVATION_RELU; act++)
+    {
+      g_autoptr (DpNetwork) net = dp_network_new (sizes, 3, act, DP_LOSS_SOFTMAX_CE);
+      DpRng rng;
+      dp_rng_init (&rng, 3);
+      dp_network_init (net, DP_INIT_HE, &rng);
+      g_autofree float *X = g_new (float, B * 4);
+      for (int i = 0; i < B * 4; i++)
+        X[i] = dp_rng_uniform (&rng);
+      guint8 y[64];
+      for (int r = 0; r < B; r++)
+        y[r] = r % 10;
+      g_autofree float *grads[2] = { NULL, NULL }, *acts[2] = { NULL, NULL };
+      gsize n_act = (gsize) B * (1024 + 4 + 10);
+      for (int threads = 1; threads <= 2; threads++)
+        {
+          openblas_set_num_threads (threads);
+          g_assert_cmpint (dp_blas_threads_available (), ==, threads);
+          g_autoptr (DpWorkspace) ws = dp_workspace_new (net, B, TRUE);
+          DpRng drop;
+          dp_rng_init (&drop, 9);
+          dp_network_forward (net, ws, X, B, p, &drop);
+          dp_network_backward (net, ws, y, B, 1.0f / B, FALSE);
+          grads[threads - 1] = g_memdup2 (ws->grads, net->n_params * sizeof (float));
+          float *a = acts[threads - 1] = g_new (float, n_act);
+          for (int l = 1; l <= 3; l++)
+            {
+              gsize n = (gsize) B * sizes[l];
+              memcpy (a, ws->act[l], n * sizeof (float));
+              a += n;
+            }
+          DpRng stream;
+          dp_rng_init (&stream, 9);
+          for (int l = 1; l <= 2; l++)
+            for (gsize i = 0; i < (gsize) B * sizes[l]; i++)
+              g_assert_cmpfloat (ws->mask[l][i], ==, dp_rng_uniform (&stream) < p ? 0.0f : keep);
+        }
+      g_assert_cmpmem (acts[0], n_act * sizeof (float), acts[1], n_act * sizeof (float));
+      g_assert_cmpmem (grads[0], net->n_params * sizeof (float), grads[1],
+                       net->n_params * sizeof (float));
+    }
+  openblas_set_num_threads (before);
+}
+
 static void
 test_init (void)
 {
@@ -529,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/network/forward-known", test_forward_known);
   g_test_add_func ("/engine/network/predict-classify", test_predict_classify);
   g_test_add_func ("/engine/network/dropout-mask", test_dropout_mask);
+  g_test_add_func ("/engine/network/split-passes", test_split_passes);
   g_test_add_func ("/engine/network/loss-nan", test_loss_nan);
   g_test_add_func ("/engine/network/init", test_init);
   g_test_add_func ("/engine/network/names", test_names);

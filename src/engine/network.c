@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/blas-threads.h"
 #include "engine/model-file.h"
 #include "engine/names-private.h"
 
@@ -161,40 +162,93 @@ dp_network_get_meta (const DpNetwork *net, const char *key)
  * has it (the loader picks one), baseline SSE2 elsewhere. */
 #define DP_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 
-/* Z (B, out) = relu(Z + b), b (out) */
-DP_CLONES static void
-bias_relu (float *restrict Z, const float *restrict b, int B, int out)
+/* Each pass between two GEMMs is cut into contiguous slices of rows (or columns), one per compute
+ * thread (OpenBLAS's pool, blas-threads.h): the GEMM before it left half of its output in each
+ * core's cache, and a core idle while one thread streams a (128, 800) matrix is a tenth of an
+ * epoch. Every element is computed alone, so the result does not depend on the split. Below
+ * SPLIT_MIN_ELEMENTS a pass stays on the calling thread (a hand-over costs microseconds). */
+#define SPLIT_MIN_ELEMENTS 16384
+#define MAX_SPLIT 64
+
+typedef void (*SlicePass) (const void *args, int i0, int i1);
+
+typedef struct
 {
-  for (int r = 0; r < B; r++)
-    {
-      float *z = Z + (gsize) r * out;
-      for (int j = 0; j < out; j++)
-        {
-          float v = z[j] + b[j];
-          z[j] = v > 0.0f ? v : 0.0f;
-        }
-    }
+  SlicePass pass;
+  const void *args;
+  int i0, i1;
+} Slice;
+
+static void
+run_slice (void *item)
+{
+  const Slice *s = item;
+  s->pass (s->args, s->i0, s->i1);
 }
 
-/* Z = A·Wᵀ + b, then the activation, in place. A (B, in), W (out, in), Z (B, out).
- * The bias and the activation are one pass over Z after the GEMM (beta = 0). */
+/* pass (args, i0, i1) over [0, n), n rows (or columns) of per elements each, in slices */
 static void
-dense_forward (const float *A, const float *W, const float *b, float *Z, int B, int in, int out,
-               int kind /* 0..2 DpActivation, 3 = identity */)
+split_pass (int n, gsize per, SlicePass pass, const void *args)
 {
-  /* Z = A·Wᵀ   A (B, in), W (out, in), Z (B, out) */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in,
-               1.0f, A, in, W, in, 0.0f, Z, out);
-  if (kind == DP_ACTIVATION_RELU)
+  gsize total = (gsize) n * per;
+  int k = MIN (MIN (dp_blas_threads_available (), MAX_SPLIT), n);
+  k = (int) MIN ((gsize) k, total / SPLIT_MIN_ELEMENTS);
+  if (k <= 1)
     {
-      bias_relu (Z, b, B, out);
+      if (n > 0)
+        pass (args, 0, n);
       return;
     }
-  for (int r = 0; r < B; r++)
+  Slice slices[MAX_SPLIT];
+  int step = (n + k - 1) / k;
+  int used = 0;
+  for (int i0 = 0; i0 < n; i0 += step)
+    slices[used++] = (Slice) { pass, args, i0, MIN (i0 + step, n) };
+  dp_blas_threads_run (used, run_slice, slices, sizeof (Slice));
+}
+
+/* z = relu(z + b) over n, then times the dropout mask m where one is given */
+DP_CLONES static void
+bias_relu (float *restrict z, const float *restrict b, const float *restrict m, int n)
+{
+  if (m)
+    for (int j = 0; j < n; j++)
+      {
+        float v = z[j] + b[j];
+        z[j] = (v > 0.0f ? v : 0.0f) * m[j];
+      }
+  else
+    for (int j = 0; j < n; j++)
+      {
+        float v = z[j] + b[j];
+        z[j] = v > 0.0f ? v : 0.0f;
+      }
+}
+
+/* the bias, the activation and the dropout mask on rows [r0, r1) of Z */
+typedef struct
+{
+  float *Z;       /* (B, out) the GEMM's output, in place */
+  const float *b; /* (out) */
+  const float *M; /* (B, out) the dropout mask, or NULL */
+  int out;
+  int kind;       /* DpActivation, or 3 = identity (the output layer's logits) */
+} ActivationPass;
+
+static void
+activation_rows (const void *args, int r0, int r1)
+{
+  const ActivationPass *a = args;
+  int out = a->out;
+  for (int r = r0; r < r1; r++)
     {
-      float *z = Z + (gsize) r * out;
-      switch (kind)
+      float *z = a->Z + (gsize) r * out;
+      const float *b = a->b, *m = a->M ? a->M + (gsize) r * out : NULL;
+      switch (a->kind)
         {
+        case DP_ACTIVATION_RELU:
+          bias_relu (z, b, m, out);
+          continue;
         case DP_ACTIVATION_SIGMOID:
           for (int j = 0; j < out; j++)
             z[j] = 1.0f / (1.0f + expf (-(z[j] + b[j])));
@@ -203,12 +257,38 @@ dense_forward (const float *A, const float *W, const float *b, float *Z, int B, 
           for (int j = 0; j < out; j++)
             z[j] = tanhf (z[j] + b[j]);
           break;
-        default: /* identity (ReLU returned above) */
+        default: /* identity */
           for (int j = 0; j < out; j++)
             z[j] += b[j];
           break;
         }
+      if (m)
+        for (int j = 0; j < out; j++)
+          z[j] *= m[j];
     }
+}
+
+/* Z = act(A·Wᵀ + b) ⊙ M, in place. A (B, in), W (out, in), Z (B, out), M (B, out) or NULL.
+ * The bias, the activation and the mask are one pass over Z after the GEMM (beta = 0). */
+static void
+dense_forward (const float *A, const float *W, const float *b, const float *M, float *Z, int B,
+               int in, int out, int kind /* 0..2 DpActivation, 3 = identity */)
+{
+  /* Z = A·Wᵀ   A (B, in), W (out, in), Z (B, out) */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in,
+               1.0f, A, in, W, in, 0.0f, Z, out);
+  ActivationPass pass = { Z, b, M, out, kind };
+  split_pass (B, out, activation_rows, &pass);
+}
+
+/* Inverted dropout's mask (n): 0 with probability p, else keep = 1/(1-p), one uniform draw per
+ * unit in row order. The stream is sequential, so this one pass stays on one thread; the rest
+ * of the layer's work is split. */
+static void
+draw_mask (float *restrict m, gsize n, float p, float keep, DpRng *rng)
+{
+  for (gsize i = 0; i < n; i++)
+    m[i] = dp_rng_uniform (rng) < p ? 0.0f : keep;
 }
 
 /* the output layer's activation on Z (B, out) already holding logits */
@@ -257,18 +337,14 @@ forward_logits (const DpNetwork *net, float *const *act, const float *X, int B,
     {
       const float *W = dp_network_weights (net, l);
       const float *b = dp_network_bias (net, l);
-      dense_forward (in, W, b, act[l + 1], B, net->sizes[l], net->sizes[l + 1],
-                     l == L - 1 ? 3 : (int) net->activation);
+      const float *M = NULL;
       if (mask && l < L - 1)
         {
-          gsize n = (gsize) B * net->sizes[l + 1];
-          float *a = act[l + 1], *m = mask[l + 1];
-          for (gsize i = 0; i < n; i++)
-            {
-              m[i] = (dropout > 0.0f && dp_rng_uniform (rng) < dropout) ? 0.0f : keep_scale;
-              a[i] *= m[i];
-            }
+          draw_mask (mask[l + 1], (gsize) B * net->sizes[l + 1], dropout, keep_scale, rng);
+          M = mask[l + 1];
         }
+      dense_forward (in, W, b, M, act[l + 1], B, net->sizes[l], net->sizes[l + 1],
+                     l == L - 1 ? 3 : (int) net->activation);
       in = act[l + 1];
     }
   return act[L];
@@ -555,6 +631,7 @@ dp_network_forward (const DpNetwork *net, DpWorkspace *ws, const float *X, int B
   /* without dropout the masks are skipped (NULL) and backward treats them as all ones */
   gboolean drop = ws->has_dropout && dropout > 0.0f;
   ws->dropout_active = drop;
+  ws->dropout_keep = 1.0f / (1.0f - dropout);
   return forward_rows (net, ws->act, X, B, drop ? ws->mask : NULL, dropout, rng);
 }
 
@@ -598,28 +675,84 @@ dp_network_loss (const DpNetwork *net, const DpWorkspace *ws, const guint8 *labe
   return total;
 }
 
-/* db (out) += column sums of D (B, out) */
-DP_CLONES static void
-column_sums (float *restrict db, const float *restrict D, int B, int out)
+/* db (out) += column sums of D (B, out), for the columns [j0, j1) */
+typedef struct
 {
-  for (int r = 0; r < B; r++)
+  float *db;
+  const float *D;
+  int B, out;
+} ColumnSums;
+
+DP_CLONES static void
+column_sums (const void *args, int j0, int j1)
+{
+  const ColumnSums *c = args;
+  float *restrict db = c->db;
+  for (int r = 0; r < c->B; r++)
     {
-      const float *d = D + (gsize) r * out;
-      for (int j = 0; j < out; j++)
+      const float *restrict d = c->D + (gsize) r * c->out;
+      for (int j = j0; j < j1; j++)
         db[j] += d[j];
     }
 }
 
-/* P (n) = dA ⊙ [A > 0] ⊙ M; A holds relu(z)·mask, M (n) the mask or NULL */
+/* P (n) = P ⊙ [A > 0] · keep: ReLU's derivative and the dropout mask together. A holds
+ * relu(z)·mask, and where it is above 0 the unit was kept, so its mask is keep (1/(1-p), or 1
+ * without dropout): the mask itself need not be read. */
 DP_CLONES static void
-relu_backward (float *restrict P, const float *restrict A, const float *restrict M, gsize n)
+relu_backward (float *restrict P, const float *restrict A, float keep, gsize n)
 {
-  if (M)
-    for (gsize i = 0; i < n; i++)
-      P[i] = A[i] > 0.0f ? P[i] * M[i] : 0.0f;
-  else
-    for (gsize i = 0; i < n; i++)
-      P[i] = A[i] > 0.0f ? P[i] : 0.0f;
+  for (gsize i = 0; i < n; i++)
+    P[i] = A[i] > 0.0f ? P[i] * keep : 0.0f;
+}
+
+/* dZ = dA ⊙ f'(z) ⊙ mask on rows [r0, r1), in place in P */
+typedef struct
+{
+  float *P;        /* (B, width) dA in, dZ out */
+  const float *A;  /* (B, width) f(z)·mask */
+  const float *M;  /* (B, width) the mask, or NULL */
+  float keep;      /* the mask's kept value (1 without dropout) */
+  int width;
+  DpActivation activation;
+} ActivationGrad;
+
+static void
+activation_grad_rows (const void *args, int r0, int r1)
+{
+  const ActivationGrad *g = args;
+  gsize off = (gsize) r0 * g->width, n = (gsize) (r1 - r0) * g->width;
+  float *P = g->P + off;
+  const float *Ah = g->A + off, *M = g->M ? g->M + off : NULL;
+  /* act holds f(z)·mask; where the mask is 0 the product is 0, elsewhere f(z) = act / mask */
+  switch (g->activation)
+    {
+    case DP_ACTIVATION_RELU:
+      relu_backward (P, Ah, g->keep, n);
+      break;
+    case DP_ACTIVATION_SIGMOID:
+      if (M)
+        for (gsize i = 0; i < n; i++)
+          {
+            float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
+            P[i] *= M[i] * a * (1.0f - a);
+          }
+      else
+        for (gsize i = 0; i < n; i++)
+          P[i] *= Ah[i] * (1.0f - Ah[i]);
+      break;
+    case DP_ACTIVATION_TANH:
+      if (M)
+        for (gsize i = 0; i < n; i++)
+          {
+            float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
+            P[i] *= M[i] * (1.0f - a * a);
+          }
+      else
+        for (gsize i = 0; i < n; i++)
+          P[i] *= 1.0f - Ah[i] * Ah[i];
+      break;
+    }
 }
 
 void
@@ -668,7 +801,8 @@ dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels
       /* db (+)= column sums of D */
       if (!accumulate)
         memset (db, 0, out * sizeof (float));
-      column_sums (db, D, B, out);
+      ColumnSums sums = { db, D, B, out };
+      split_pass (out, B, column_sums, &sums);
 
       if (l == 1)
         break; /* the input needs no gradient */
@@ -678,39 +812,11 @@ dp_network_backward (const DpNetwork *net, DpWorkspace *ws, const guint8 *labels
       float *P = ws->delta[l - 1];
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out,
                    1.0f, D, out, W, in, 0.0f, P, in);
-      /* dZ = dA ⊙ f'(z) ⊙ mask. act holds f(z)·mask; where the mask is 0 the product is 0,
-       * elsewhere f(z) = act / mask. ReLU: f' = [act > 0] whatever the mask. */
-      gsize n = (gsize) B * in;
-      const float *Ah = ws->act[l - 1];
-      const float *M = ws->dropout_active ? ws->mask[l - 1] : NULL;
-      switch (net->activation)
-        {
-        case DP_ACTIVATION_RELU:
-          relu_backward (P, Ah, M, n);
-          break;
-        case DP_ACTIVATION_SIGMOID:
-          if (M)
-            for (gsize i = 0; i < n; i++)
-              {
-                float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
-                P[i] *= M[i] * a * (1.0f - a);
-              }
-          else
-            for (gsize i = 0; i < n; i++)
-              P[i] *= Ah[i] * (1.0f - Ah[i]);
-          break;
-        case DP_ACTIVATION_TANH:
-          if (M)
-            for (gsize i = 0; i < n; i++)
-              {
-                float a = M[i] > 0.0f ? Ah[i] / M[i] : 0.0f;
-                P[i] *= M[i] * (1.0f - a * a);
-              }
-          else
-            for (gsize i = 0; i < n; i++)
-              P[i] *= 1.0f - Ah[i] * Ah[i];
-          break;
-        }
+      /* dZ = dA ⊙ f'(z) ⊙ mask */
+      ActivationGrad grad = { P, ws->act[l - 1], ws->dropout_active ? ws->mask[l - 1] : NULL,
+                              ws->dropout_active ? ws->dropout_keep : 1.0f, in,
+                              net->activation };
+      split_pass (B, in, activation_grad_rows, &grad);
     }
 }
 

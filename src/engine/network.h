@@ -163,6 +163,7 @@ typedef struct
   float *grads;                    /* (n_params) same layout as DpNetwork.params */
   gboolean has_dropout;
   gboolean dropout_active;         /* the last forward pass used the masks */
+  float dropout_keep;              /* and their kept units' value, 1/(1-p) */
 } DpWorkspace;
 
 DpWorkspace *dp_workspace_new    (const DpNetwork *net, int max_batch, gboolean dropout);
