@@ -20,6 +20,33 @@ test_repeats (void)
   g_assert_true (differs);
 }
 
+/* skipping k draws leaves the state k steps leave, for small, odd, large and power-of-two k */
+static void
+test_skip (void)
+{
+  const guint64 ks[] = { 0, 1, 2, 3, 63, 64, 789, 790, 50560, 51200, 65536, 1000003 };
+  for (guint i = 0; i < G_N_ELEMENTS (ks); i++)
+    {
+      DpRng stepped, skipped;
+      dp_rng_init (&stepped, 100 + i);
+      dp_rng_next (&stepped); /* any state, not only a fresh one */
+      skipped = stepped;
+      for (guint64 n = 0; n < ks[i]; n++)
+        dp_rng_next (&stepped);
+      dp_rng_skip (&skipped, ks[i]);
+      g_assert_cmpmem (stepped.s, sizeof stepped.s, skipped.s, sizeof skipped.s);
+      g_assert_cmpuint (dp_rng_next (&stepped), ==, dp_rng_next (&skipped));
+    }
+  /* skips compose: 2^40 draws as two of 2^39 (far beyond stepping) */
+  DpRng a, b;
+  dp_rng_init (&a, 5);
+  b = a;
+  dp_rng_skip (&a, (guint64) 1 << 40);
+  dp_rng_skip (&b, (guint64) 1 << 39);
+  dp_rng_skip (&b, (guint64) 1 << 39);
+  g_assert_cmpmem (a.s, sizeof a.s, b.s, sizeof b.s);
+}
+
 static void
 test_uniform_and_normal (void)
 {
@@ -74,6 +101,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/rng/repeats", test_repeats);
+  g_test_add_func ("/engine/rng/skip", test_skip);
   g_test_add_func ("/engine/rng/uniform-normal", test_uniform_and_normal);
   g_test_add_func ("/engine/rng/below-shuffle", test_below_and_shuffle);
   return g_test_run ();

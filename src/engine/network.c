@@ -225,12 +225,23 @@ bias_relu (float *restrict z, const float *restrict b, const float *restrict m, 
       }
 }
 
+/* Inverted dropout's mask for n units: 0 with probability p, else keep = 1/(1-p), one uniform
+ * draw per unit */
+static void
+draw_mask (float *restrict m, int n, float p, float keep, DpRng *rng)
+{
+  for (int j = 0; j < n; j++)
+    m[j] = dp_rng_uniform (rng) < p ? 0.0f : keep;
+}
+
 /* the bias, the activation and the dropout mask on rows [r0, r1) of Z */
 typedef struct
 {
   float *Z;       /* (B, out) the GEMM's output, in place */
   const float *b; /* (out) */
-  const float *M; /* (B, out) the dropout mask, or NULL */
+  float *M;       /* (B, out) the dropout mask, drawn here, or NULL */
+  float p, keep;  /* its drop probability and kept value */
+  const DpRng *stream; /* the mask's stream at row 0: one draw per unit, in row order */
   int out;
   int kind;       /* DpActivation, or 3 = identity (the output layer's logits) */
 } ActivationPass;
@@ -240,10 +251,23 @@ activation_rows (const void *args, int r0, int r1)
 {
   const ActivationPass *a = args;
   int out = a->out;
+  DpRng rng;
+  if (a->M)
+    {
+      /* where a single thread drawing the whole layer would be at row r0 */
+      rng = *a->stream;
+      dp_rng_skip (&rng, (guint64) r0 * out);
+    }
   for (int r = r0; r < r1; r++)
     {
       float *z = a->Z + (gsize) r * out;
-      const float *b = a->b, *m = a->M ? a->M + (gsize) r * out : NULL;
+      const float *b = a->b;
+      float *m = NULL;
+      if (a->M)
+        {
+          m = a->M + (gsize) r * out;
+          draw_mask (m, out, a->p, a->keep, &rng);
+        }
       switch (a->kind)
         {
         case DP_ACTIVATION_RELU:
@@ -268,27 +292,21 @@ activation_rows (const void *args, int r0, int r1)
     }
 }
 
-/* Z = act(A·Wᵀ + b) ⊙ M, in place. A (B, in), W (out, in), Z (B, out), M (B, out) or NULL.
- * The bias, the activation and the mask are one pass over Z after the GEMM (beta = 0). */
+/* Z = act(A·Wᵀ + b) ⊙ M, in place. A (B, in), W (out, in), Z (B, out). With M (B, out), the
+ * dropout mask is drawn into it from rng (drop probability p), which then stands B·out draws
+ * further on. The bias, the activation and the mask are one pass over Z after the GEMM (beta = 0),
+ * split between the compute threads, each slice drawing its rows' part of the stream. */
 static void
-dense_forward (const float *A, const float *W, const float *b, const float *M, float *Z, int B,
-               int in, int out, int kind /* 0..2 DpActivation, 3 = identity */)
+dense_forward (const float *A, const float *W, const float *b, float *M, float p, DpRng *rng,
+               float *Z, int B, int in, int out, int kind /* 0..2 DpActivation, 3 = identity */)
 {
   /* Z = A·Wᵀ   A (B, in), W (out, in), Z (B, out) */
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in,
                1.0f, A, in, W, in, 0.0f, Z, out);
-  ActivationPass pass = { Z, b, M, out, kind };
+  ActivationPass pass = { Z, b, M, p, 1.0f / (1.0f - p), rng, out, kind };
   split_pass (B, out, activation_rows, &pass);
-}
-
-/* Inverted dropout's mask (n): 0 with probability p, else keep = 1/(1-p), one uniform draw per
- * unit in row order. The stream is sequential, so this one pass stays on one thread; the rest
- * of the layer's work is split. */
-static void
-draw_mask (float *restrict m, gsize n, float p, float keep, DpRng *rng)
-{
-  for (gsize i = 0; i < n; i++)
-    m[i] = dp_rng_uniform (rng) < p ? 0.0f : keep;
+  if (M)
+    dp_rng_skip (rng, (guint64) B * out);
 }
 
 /* the output layer's activation on Z (B, out) already holding logits */
@@ -332,18 +350,12 @@ forward_logits (const DpNetwork *net, float *const *act, const float *X, int B,
 {
   const float *in = X;
   int L = net->n_layers;
-  float keep_scale = 1.0f / (1.0f - dropout);
   for (int l = 0; l < L; l++)
     {
       const float *W = dp_network_weights (net, l);
       const float *b = dp_network_bias (net, l);
-      const float *M = NULL;
-      if (mask && l < L - 1)
-        {
-          draw_mask (mask[l + 1], (gsize) B * net->sizes[l + 1], dropout, keep_scale, rng);
-          M = mask[l + 1];
-        }
-      dense_forward (in, W, b, M, act[l + 1], B, net->sizes[l], net->sizes[l + 1],
+      float *M = mask && l < L - 1 ? mask[l + 1] : NULL;
+      dense_forward (in, W, b, M, dropout, rng, act[l + 1], B, net->sizes[l], net->sizes[l + 1],
                      l == L - 1 ? 3 : (int) net->activation);
       in = act[l + 1];
     }

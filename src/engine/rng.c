@@ -2,6 +2,7 @@
 #include "engine/rng.h"
 
 #include <math.h>
+#include <string.h>
 
 void
 dp_rng_init (DpRng *rng, guint64 seed)
@@ -15,6 +16,66 @@ dp_rng_init (DpRng *rng, guint64 seed)
       x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
       rng->s[i] = x ^ (x >> 31);
     }
+}
+
+/* ---------- skipping ahead ---------- */
+
+/* The step s → s' of xoshiro256 (shifts, rotations and xors of the four words) is linear over
+ * GF(2): s' = T·s for a 256×256 bit matrix T. A matrix is kept as its 256 columns, the images of
+ * the one-bit states, 4 words each; powers[j] = T^(2^j), so skipping k draws applies the powers
+ * of k's set bits. The table (64 powers, 512 KiB) is built once, on the first skip, in a few
+ * milliseconds: T from its columns, then 63 squarings. */
+typedef guint64 Column[4];
+
+static Column powers[64][256];
+
+/* out = M·v */
+static void
+apply (const Column *M, const guint64 *v, guint64 *out)
+{
+  guint64 r[4] = { 0, 0, 0, 0 };
+  for (int w = 0; w < 4; w++)
+    for (guint64 bits = v[w]; bits; bits &= bits - 1)
+      {
+        const guint64 *c = M[w * 64 + __builtin_ctzll (bits)];
+        r[0] ^= c[0];
+        r[1] ^= c[1];
+        r[2] ^= c[2];
+        r[3] ^= c[3];
+      }
+  memcpy (out, r, sizeof r);
+}
+
+static void
+build_powers (void)
+{
+  for (int i = 0; i < 256; i++)
+    {
+      DpRng e = { { 0, 0, 0, 0 } };
+      e.s[i / 64] = (guint64) 1 << (i % 64);
+      dp_rng_next (&e);
+      memcpy (powers[0][i], e.s, sizeof (Column));
+    }
+  /* T^(2^(j+1)) = T^(2^j) · T^(2^j), column by column */
+  for (int j = 0; j + 1 < 64; j++)
+    for (int i = 0; i < 256; i++)
+      apply (powers[j], powers[j][i], powers[j + 1][i]);
+}
+
+void
+dp_rng_skip (DpRng *rng, guint64 k)
+{
+  static gsize built = 0;
+  if (k == 0)
+    return;
+  if (g_once_init_enter (&built))
+    {
+      build_powers ();
+      g_once_init_leave (&built, 1);
+    }
+  for (int j = 0; k; j++, k >>= 1)
+    if (k & 1)
+      apply (powers[j], rng->s, rng->s);
 }
 
 float

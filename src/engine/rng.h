@@ -44,6 +44,11 @@ dp_rng_uniform (DpRng *rng)
   return (float) (dp_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
 }
 
+/* The state after k more draws, in O(log k): 256-bit matrix powers of the generator's step
+ * (a linear map over GF(2)), about a microsecond per set bit of k; the same state k calls of
+ * dp_rng_next would leave. Lets threads start their slice of one shared stream where a single
+ * thread would be, without drawing their way there. */
+void    dp_rng_skip    (DpRng *rng, guint64 k);
 /* uniform in [lo, hi) */
 float   dp_rng_range   (DpRng *rng, float lo, float hi);
 /* standard normal (Box–Muller) */

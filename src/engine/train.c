@@ -511,7 +511,7 @@ count_correct (const float *out, const guint8 *y, int B, int K)
 
 /* rows [r0, r1) of a batch, gathered in the shuffled order and distorted when augmenting. The
  * augmentation stream is the one a single thread would draw: this slice starts from the stream
- * at the batch's first row and skips the draws of the r0 rows before its own. */
+ * at the batch's first row and skips the draws of the r0 rows before its own (dp_rng_skip). */
 typedef struct
 {
   const DpDataset *data;
@@ -536,8 +536,7 @@ gather_rows (void *item)
 {
   Gather *g = item;
   if (g->aug)
-    for (guint64 i = 0; i < (guint64) g->r0 * g->draws; i++)
-      dp_rng_next (&g->rng);
+    dp_rng_skip (&g->rng, (guint64) g->r0 * g->draws);
   for (int r = g->r0; r < g->r1; r++)
     {
       guint32 k = g->order[r];
