@@ -277,7 +277,7 @@ test_dropout_mask (void)
 }
 
 /* The passes between the GEMMs (bias + activation + dropout mask, the activation's derivative,
- * the bias gradients) are split between the compute threads: with one thread and with two, a
+ * the bias gradients) and He's initial draw are split between the compute threads: with one thread and with two, a
  * training step gives the same bits, for every activation. OpenBLAS's own results depend on its
  * thread count above m·n·k = 262144 (its blocking changes), so every GEMM here is at or below
  * that size, where it runs on one thread, while 64 rows of 1024 hidden units are split in two.
@@ -336,6 +336,26 @@ test_split_passes (void)
       g_assert_cmpmem (grads[0], net->n_params * sizeof (float), grads[1],
                        net->n_params * sizeof (float));
     }
+
+  /* He's initial weights (784·64 normals) are drawn in row slices too: the same weights, and
+   * the stream left where a single thread leaves it */
+  const int he_sizes[] = { 784, 64, 10 };
+  DpNetwork *he[2] = { NULL, NULL };
+  guint64 next[2];
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      openblas_set_num_threads (threads);
+      he[threads - 1] = dp_network_new (he_sizes, 2, DP_ACTIVATION_RELU, DP_LOSS_SOFTMAX_CE);
+      DpRng rng;
+      dp_rng_init (&rng, 11);
+      dp_network_init (he[threads - 1], DP_INIT_HE, &rng);
+      next[threads - 1] = dp_rng_next (&rng);
+    }
+  g_assert_cmpmem (he[0]->params, he[0]->n_params * sizeof (float), he[1]->params,
+                   he[1]->n_params * sizeof (float));
+  g_assert_cmpuint (next[0], ==, next[1]);
+  dp_network_free (he[0]);
+  dp_network_free (he[1]);
   openblas_set_num_threads (before);
 }
 

@@ -17,6 +17,55 @@
 /* rows per GEMM when classifying many images: big enough for BLAS, small enough for the cache */
 #define CLASSIFY_CHUNK 256
 
+/* ---------- passes split between the compute threads ---------- */
+
+/* Each elementwise pass between two GEMMs (and the weights' initial draw) is cut into contiguous
+ * slices of rows (or columns), one per compute thread (OpenBLAS's pool, blas-threads.h): the GEMM
+ * before it left half of its output in each core's cache, and a core idle while one thread
+ * streams a (128, 800) matrix is a tenth of an epoch. Every element is computed alone, and a
+ * slice that draws random numbers starts where a single thread would be in the stream
+ * (dp_rng_skip), so the result does not depend on the split. Below SPLIT_MIN_ELEMENTS a pass
+ * stays on the calling thread (a hand-over costs microseconds). */
+#define SPLIT_MIN_ELEMENTS 16384
+#define MAX_SPLIT 64
+
+typedef void (*SlicePass) (const void *args, int i0, int i1);
+
+typedef struct
+{
+  SlicePass pass;
+  const void *args;
+  int i0, i1;
+} Slice;
+
+static void
+run_slice (void *item)
+{
+  const Slice *s = item;
+  s->pass (s->args, s->i0, s->i1);
+}
+
+/* pass (args, i0, i1) over [0, n), n rows (or columns) of per elements each, in slices */
+static void
+split_pass (int n, gsize per, SlicePass pass, const void *args)
+{
+  gsize total = (gsize) n * per;
+  int k = MIN (MIN (dp_blas_threads_available (), MAX_SPLIT), n);
+  k = (int) MIN ((gsize) k, total / SPLIT_MIN_ELEMENTS);
+  if (k <= 1)
+    {
+      if (n > 0)
+        pass (args, 0, n);
+      return;
+    }
+  Slice slices[MAX_SPLIT];
+  int step = (n + k - 1) / k;
+  int used = 0;
+  for (int i0 = 0; i0 < n; i0 += step)
+    slices[used++] = (Slice) { pass, args, i0, MIN (i0 + step, n) };
+  dp_blas_threads_run (used, run_slice, slices, sizeof (Slice));
+}
+
 /* ---------- construction ---------- */
 
 DpNetwork *
@@ -67,6 +116,26 @@ dp_network_copy (const DpNetwork *net)
   return copy;
 }
 
+/* rows [r0, r1) of W (out, in) = sd · N(0, 1), from the stream where a single thread filling W
+ * row by row would be at row r0 (dp_rng_normal draws two numbers) */
+typedef struct
+{
+  float *W;
+  int in;
+  float sd;
+  const DpRng *stream;
+} NormalRows;
+
+static void
+normal_rows (const void *args, int r0, int r1)
+{
+  const NormalRows *f = args;
+  DpRng rng = *f->stream;
+  dp_rng_skip (&rng, 2 * (guint64) r0 * f->in);
+  for (gsize i = (gsize) r0 * f->in; i < (gsize) r1 * f->in; i++)
+    f->W[i] = f->sd * dp_rng_normal (&rng);
+}
+
 void
 dp_network_init (DpNetwork *net, DpInit init, DpRng *rng)
 {
@@ -81,9 +150,11 @@ dp_network_init (DpNetwork *net, DpInit init, DpRng *rng)
         {
         case DP_INIT_HE:
           {
-            float sd = sqrtf (2.0f / in);
-            for (gsize i = 0; i < nw; i++)
-              W[i] = sd * dp_rng_normal (rng);
+            /* a normal costs a log, a cosine and a square root: the rows are split between
+             * the compute threads, each drawing its part of the stream (two draws a weight) */
+            NormalRows fill = { W, in, sqrtf (2.0f / in), rng };
+            split_pass (out, in, normal_rows, &fill);
+            dp_rng_skip (rng, 2 * (guint64) nw);
             memset (b, 0, out * sizeof (float));
           }
           break;
@@ -161,51 +232,6 @@ dp_network_get_meta (const DpNetwork *net, const char *key)
 /* The elementwise passes stream (B, width) matrices between GEMMs: built for AVX2 where the CPU
  * has it (the loader picks one), baseline SSE2 elsewhere. */
 #define DP_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-
-/* Each pass between two GEMMs is cut into contiguous slices of rows (or columns), one per compute
- * thread (OpenBLAS's pool, blas-threads.h): the GEMM before it left half of its output in each
- * core's cache, and a core idle while one thread streams a (128, 800) matrix is a tenth of an
- * epoch. Every element is computed alone, so the result does not depend on the split. Below
- * SPLIT_MIN_ELEMENTS a pass stays on the calling thread (a hand-over costs microseconds). */
-#define SPLIT_MIN_ELEMENTS 16384
-#define MAX_SPLIT 64
-
-typedef void (*SlicePass) (const void *args, int i0, int i1);
-
-typedef struct
-{
-  SlicePass pass;
-  const void *args;
-  int i0, i1;
-} Slice;
-
-static void
-run_slice (void *item)
-{
-  const Slice *s = item;
-  s->pass (s->args, s->i0, s->i1);
-}
-
-/* pass (args, i0, i1) over [0, n), n rows (or columns) of per elements each, in slices */
-static void
-split_pass (int n, gsize per, SlicePass pass, const void *args)
-{
-  gsize total = (gsize) n * per;
-  int k = MIN (MIN (dp_blas_threads_available (), MAX_SPLIT), n);
-  k = (int) MIN ((gsize) k, total / SPLIT_MIN_ELEMENTS);
-  if (k <= 1)
-    {
-      if (n > 0)
-        pass (args, 0, n);
-      return;
-    }
-  Slice slices[MAX_SPLIT];
-  int step = (n + k - 1) / k;
-  int used = 0;
-  for (int i0 = 0; i0 < n; i0 += step)
-    slices[used++] = (Slice) { pass, args, i0, MIN (i0 + step, n) };
-  dp_blas_threads_run (used, run_slice, slices, sizeof (Slice));
-}
 
 /* z = relu(z + b) over n, then times the dropout mask m where one is given */
 DP_CLONES static void
