@@ -24,7 +24,8 @@ test_repeats (void)
 static void
 test_skip (void)
 {
-  const guint64 ks[] = { 0, 1, 2, 3, 63, 64, 789, 790, 50560, 51200, 65536, 1000003 };
+  const guint64 ks[] = { 0, 1, 2, 3, 63, 64, 789, 790, 50560, 51200, 65536, 1000003,
+                         ((guint64) 1 << 22) + 12345 };
   for (guint i = 0; i < G_N_ELEMENTS (ks); i++)
     {
       DpRng stepped, skipped;
@@ -37,13 +38,15 @@ test_skip (void)
       g_assert_cmpmem (stepped.s, sizeof stepped.s, skipped.s, sizeof skipped.s);
       g_assert_cmpuint (dp_rng_next (&stepped), ==, dp_rng_next (&skipped));
     }
-  /* skips compose: 2^40 draws as two of 2^39 (far beyond stepping) */
+  /* skips compose, far beyond stepping: 2^40 draws as 2^39 + 2^38 + 2^37 + 2^37 */
   DpRng a, b;
   dp_rng_init (&a, 5);
   b = a;
   dp_rng_skip (&a, (guint64) 1 << 40);
   dp_rng_skip (&b, (guint64) 1 << 39);
-  dp_rng_skip (&b, (guint64) 1 << 39);
+  dp_rng_skip (&b, (guint64) 1 << 38);
+  dp_rng_skip (&b, (guint64) 1 << 37);
+  dp_rng_skip (&b, (guint64) 1 << 37);
   g_assert_cmpmem (a.s, sizeof a.s, b.s, sizeof b.s);
 }
 
