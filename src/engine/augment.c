@@ -225,16 +225,18 @@ make_elastic_avx2 (DpAugmenter *aug, DpRng *rng)
   const __m256 zero = _mm256_setzero_ps (), quarter = _mm256_set1_ps (0.25f);
   for (int c = 0; c < 2; c++)
     {
-      /* each 64-bit draw stored where its two floats go, then converted in place: columns
-       * 0-23 8 at a time, 24-27 by the lower half */
+      /* each 64-bit draw stored where its two floats go, then, once all are stored (a load
+       * that spans the last few stores would wait for them), converted in place: columns 0-23
+       * 8 at a time, 24-27 by the lower half */
       float (*u)[ROW] = aug->noise;
       for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE; x += 2)
+          {
+            guint64 r = dp_rng_next (rng);
+            memcpy (&u[y][x], &r, sizeof r);
+          }
+      for (int y = 0; y < SIDE; y++)
         {
-          for (int x = 0; x < SIDE; x += 2)
-            {
-              guint64 r = dp_rng_next (rng);
-              memcpy (&u[y][x], &r, sizeof r);
-            }
           for (int x = 0; x < SIDE - 4; x += 8)
             {
               __m256i r = _mm256_loadu_si256 ((const __m256i *) (u[y] + x));
