@@ -6,9 +6,19 @@
  * The DpAugmenter owns every scratch buffer (the fields, the kernel, a zero-padded copy of the
  * input), so apply() allocates nothing; it is not thread-safe: one augmenter per thread. The
  * number of random draws per image is fixed for given parameters (six for the affine map, plus
- * the elastic field's when α > 0), so a given rng state always gives the same image. */
+ * the elastic field's when α > 0), so a given rng state always gives the same image.
+ *
+ * Two builds of the work: the baseline (SSE2) one, and AVX2 where the CPU has it (chosen at run
+ * time; about 3× faster). Both do the same operations in the same order with the same rounding,
+ * so they give the same bits, and the same as before the AVX2 path existed: the built-in model
+ * is reproduced bit for bit by its training command (test-augment pins the bits). */
 #include "engine/augment.h"
 #include "engine/augment-private.h"
+
+/* No a·b + c fused into one rounding, whatever the target (-march=native, the AVX2 functions
+ * below): the images' bits are pinned (test-augment's golden test), and the built-in model's
+ * reproducibility rests on them. */
+#pragma GCC optimize ("fp-contract=off")
 
 #include <math.h>
 #include <string.h>
@@ -33,8 +43,8 @@ struct _DpAugmenter
   float K[NODES][SIDE];               /* (15, 28) Gaussian weight of pixel y for node j (at 2j) */
   float KT[SIDE][NODES_PAD];          /* (28, 16) the same, transposed, zero-padded */
   float noise[SIDE][ROW];             /* (28, 32) U(-1, 1), the last 4 of a row 0 */
-  float nodes[NODES + 1][NODES_PAD];  /* (15, 16) the smoothed field at the even pixels 0..28,
-                                       * and a zero row (the AVX2 path reads one past the end) */
+  float nodes[NODES + 1][NODES_PAD];  /* (15 + 1, 16) the smoothed field at the even pixels
+                                       * 0..28, and a zero row (the AVX2 path reads into it) */
   float disp[2][SIDE][ROW];           /* (2, 28, 32) smoothed displacement, x then y */
   float padded[PSIDE * PSIDE];        /* (32, 32) input with a zero border */
 };
@@ -205,9 +215,10 @@ sample_generic (const DpAugmenter *aug, const Inverse *m, gboolean elastic, floa
 }
 
 #if defined(__x86_64__)
-/* The AVX2 path: the same operations in the same order on 8 pixels at a time. target ("avx2")
- * leaves FMA out, so no a·b + c is fused (GCC's default -ffp-contract=fast would fuse it where
- * the target had FMA); floor, the comparisons, the blends and the conversions are exact. */
+/* The AVX2 path: the same operations in the same order, 8 floats at a time. target ("avx2")
+ * leaves FMA out and fp-contract is off, so no a·b + c is fused; floor, the comparisons, the
+ * blends and the conversions are exact. */
+
 /* U (28, 28) from 4 draws a vector: r >> 40 and (r >> 8) & 0xffffff side by side in each 64-bit
  * lane are the two 32-bit integers, in the order make_elastic stores them */
 __attribute__ ((target ("avx2"))) static inline __m256
