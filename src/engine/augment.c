@@ -18,7 +18,11 @@
 /* No a·b + c fused into one rounding, whatever the target (-march=native, the AVX2 functions
  * below): the images' bits are pinned (test-augment's golden test), and the built-in model's
  * reproducibility rests on them. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#else
 #pragma GCC optimize ("fp-contract=off")
+#endif
 
 #include <math.h>
 #include <string.h>
