@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "engine/augment.h"
+#include "engine/augment-private.h"
 #include "engine/rng.h"
 #include "test-util.h"
 
@@ -296,6 +297,165 @@ test_speed (void)
                   1e6 * s / total, s * 60000 / total, total, sink > 0 ? 1.0 : 0.0);
 }
 
+/* ---------- the exact bits ---------- */
+
+/* Deterministic inputs without libm, and without a product followed by a sum (which a compiler
+ * could fuse): a diamond ring (a '0'), a random field, a soft diamond whose centre moves with k,
+ * and a field with values outside [0, 1] for the clamp. */
+static void
+golden_input (float *img, int k, DpRng *rng)
+{
+  float cx = 10.0f + (float) (k % 9), cy = 9.0f + (float) (k % 11);
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++)
+      {
+        float r = fabsf ((float) x - cx) + fabsf ((float) y - cy);
+        float v;
+        switch (k % 4)
+          {
+          case 0: v = CLAMP (1.6f - fabsf (r - 5.0f), 0.0f, 1.0f); break;
+          case 1: v = dp_rng_uniform (rng); break;
+          case 2: v = CLAMP (4.0f - r, 0.0f, 1.0f) * dp_rng_uniform (rng); break;
+          default: v = (dp_rng_uniform (rng) - 0.2f) * 1.5f; break;
+          }
+        img[y * 28 + x] = v;
+      }
+}
+
+/* FNV-1a over the bit patterns of the floats */
+static guint64
+fnv_floats (guint64 h, const float *v, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 b;
+      memcpy (&b, v + i, 4);
+      for (int k = 0; k < 4; k++)
+        h = (h ^ ((b >> (8 * k)) & 0xff)) * 1099511628211ull;
+    }
+  return h;
+}
+
+typedef struct
+{
+  const char *name;
+  DpAugmentParams p;
+  guint64 expect;
+} GoldenCase;
+
+#define GOLDEN_IMAGES 40
+
+/* The augmented images' bits for given parameters, rng state and input: pinned. The built-in
+ * model (weights/) is reproduced bit for bit by its documented training command, whose every
+ * epoch augments every image (preset best: affine + elastic); any change in one output float
+ * (a reordered sum, a fused multiply-add, another rounding, another draw order) breaks that.
+ * The expected checksums were computed with the scalar code as it was when the model was
+ * trained (before the AVX2 path); every code path must give exactly these on every CPU. x86-64
+ * only: elsewhere the compiler may fuse a*b+c (GCC's default -ffp-contract=fast), and the
+ * model's reproducibility is claimed for x86-64. */
+static const GoldenCase golden_cases[] = {
+  { "defaults", { 12, 0.12f, 0.15f, 1.5f, 34, 5 }, G_GUINT64_CONSTANT (0x1baa607d561b0a50) },
+  { "elastic off", { 12, 0.12f, 0.15f, 1.5f, 0, 5 }, G_GUINT64_CONSTANT (0x53ad0c4a421083c2) },
+  { "large affine", { 180, 0.9f, 1.0f, 10, 34, 5 }, G_GUINT64_CONSTANT (0x64097b8a9be2cf89) },
+  { "small sigma", { 20, 0.2f, 0.3f, 2, 8, 0.5f }, G_GUINT64_CONSTANT (0x9f429ea3e987d06e) },
+  { "sigma 0", { 5, 0.05f, 0.05f, 1, 3, 0 }, G_GUINT64_CONSTANT (0xb3385c0d43e234a5) },
+  { "huge alpha", { 0, 0, 0, 0, 300, 3 }, G_GUINT64_CONSTANT (0x51a938b8cced806f) },
+};
+
+static guint64
+golden_checksum (const DpAugmentParams *p, guint64 seed)
+{
+  g_autoptr (DpAugmenter) aug = dp_augmenter_new (p);
+  DpRng rng, in_rng;
+  dp_rng_init (&rng, seed);
+  dp_rng_init (&in_rng, seed + 1000);
+  float in[N], out[N];
+  guint64 h = 14695981039346656037ull;
+  for (int k = 0; k < GOLDEN_IMAGES; k++)
+    {
+      golden_input (in, k, &in_rng);
+      dp_augmenter_apply (aug, in, out, &rng);
+      h = fnv_floats (h, out, N);
+    }
+  return h;
+}
+
+static void
+test_golden (void)
+{
+#if !defined(__x86_64__)
+  g_test_skip ("the pinned bits are x86-64's");
+  return;
+#endif
+  gboolean ok = TRUE;
+  for (guint c = 0; c < G_N_ELEMENTS (golden_cases); c++)
+    {
+      guint64 got = golden_checksum (&golden_cases[c].p, 7 + c);
+      g_test_message ("%s: %016" G_GINT64_MODIFIER "x", golden_cases[c].name, got);
+      if (got != golden_cases[c].expect)
+        {
+          g_test_message ("  expected %016" G_GINT64_MODIFIER "x", golden_cases[c].expect);
+          ok = FALSE;
+        }
+    }
+  g_assert_true (ok);
+}
+
+/* The AVX2 path (where the CPU has it) against the baseline one: the same bits for the same
+ * input, parameters and rng state, over random parameters (large and small, elastic on and off,
+ * σ 0 and small, shifts that push the digit out) and inputs (values outside [0, 1], ±∞ now and
+ * then), and the same draws taken. NaN inputs are not compared: where two NaNs meet, which one's
+ * payload survives depends on the order of a sum's operands, which the compiler may choose. */
+static void
+test_paths_agree (void)
+{
+  DpRng meta;
+  dp_rng_init (&meta, 2024);
+  int images = 0;
+  for (int trial = 0; trial < 80; trial++)
+    {
+      DpAugmentParams p = {
+        .rotate_deg = dp_rng_range (&meta, 0, trial % 4 == 0 ? 360 : 30),
+        .scale = dp_rng_range (&meta, 0, 0.9f),
+        .shear = dp_rng_range (&meta, 0, trial % 4 == 1 ? 2 : 0.3f),
+        .shift_px = dp_rng_range (&meta, 0, trial % 4 == 2 ? 30 : 3),
+        .elastic_alpha = trial % 5 == 0 ? 0 : dp_rng_range (&meta, 0, trial % 3 == 0 ? 400 : 40),
+        .elastic_sigma = trial % 7 == 0 ? 0 : dp_rng_range (&meta, 0, trial % 2 ? 1.5f : 12),
+      };
+      g_autoptr (DpAugmenter) vec = dp_augmenter_new (&p);
+      g_autoptr (DpAugmenter) base = dp_augmenter_new (&p);
+      if (!dp_augmenter_use_vector (vec, TRUE))
+        {
+          g_test_skip ("the CPU has no AVX2: one path only");
+          return;
+        }
+      g_assert_false (dp_augmenter_use_vector (base, FALSE));
+      DpRng rv, rb;
+      dp_rng_init (&rv, dp_rng_next (&meta));
+      rb = rv;
+      for (int k = 0; k < 16; k++, images++)
+        {
+          float in[N], ov[N], ob[N];
+          for (int i = 0; i < N; i++)
+            {
+              float r = dp_rng_uniform (&meta);
+              in[i] = r < 0.5f ? 0 : r < 0.9f ? dp_rng_uniform (&meta) : (r - 0.95f) * 40;
+              if (k == 15 && r > 0.999f)
+                in[i] = r > 0.9995f ? INFINITY : -INFINITY;
+            }
+          dp_augmenter_apply (vec, in, ov, &rv);
+          dp_augmenter_apply (base, in, ob, &rb);
+          if (memcmp (ov, ob, sizeof ov) != 0)
+            for (int i = 0; i < N; i++)
+              if (memcmp (ov + i, ob + i, sizeof (float)) != 0)
+                g_error ("trial %d image %d pixel %d: AVX2 %.9g, baseline %.9g", trial, k, i,
+                         ov[i], ob[i]);
+          g_assert_cmpmem (&rv, sizeof rv, &rb, sizeof rb);
+        }
+    }
+  g_test_message ("%d images: the AVX2 and the baseline paths agree bit for bit", images);
+}
+
 /* one apply() takes exactly dp_augmenter_draws_per_image() draws, with and without the elastic
  * field: train.c starts a thread at row r of a batch by skipping r times as many */
 static void
@@ -333,5 +493,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/augment/elastic", test_elastic);
   g_test_add_func ("/engine/augment/speed", test_speed);
   g_test_add_func ("/engine/augment/draws-per-image", test_draws_per_image);
+  g_test_add_func ("/engine/augment/golden", test_golden);
+  g_test_add_func ("/engine/augment/paths-agree", test_paths_agree);
   return g_test_run ();
 }
