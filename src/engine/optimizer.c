@@ -1,9 +1,10 @@
 /* optimizer.c: SGD, momentum (Nesterov optional) and Adam over the flat parameter block, with L2
  * weight decay folded into each weight's gradient and never applied to biases; learning-rate
  * schedules. Each update is one fused flat loop per contiguous run of weights or biases (Adam:
- * AVX2 + FMA chosen at run time), and a step is split into contiguous slices run on OpenBLAS's
- * pool threads, the run's compute threads, which are idle between two GEMMs. Every element is
- * computed by the same instructions wherever the slices fall, so a run repeats bit for bit. */
+ * AVX2 + FMA chosen at run time), and a step is split into slices (each thread a contiguous part
+ * of every layer) run on OpenBLAS's pool threads, the run's compute threads, which are idle
+ * between two GEMMs. Every element is computed by the same instructions wherever the slices
+ * fall, so a run repeats bit for bit. */
 #include "engine/optimizer.h"
 
 #include <math.h>
@@ -208,24 +209,46 @@ typedef struct
   const float *grads;
   float lr, l2;
   AdamScalars adam;
-  gsize i0, i1; /* this entry's share of params */
+  int k, n; /* this entry is slice k of n */
 } Slice;
 
-/* params [i0, i1) of one slice, cut along the weight and bias runs of each layer (the decay
- * applies to weights only) */
+/* below this many parameters a step is too short to share (the hand-over costs microseconds) */
+#define PARALLEL_MIN_PARAMS 32768
+/* slices start on 64-byte lines, so that two threads never write the same line */
+#define SLICE_ALIGN 16
+
+/* where slice k of n starts in [off, end): at k/n of it, on a 64-byte line */
+static gsize
+slice_start (gsize off, gsize end, int k, int n)
+{
+  if (k == 0)
+    return off;
+  if (k == n)
+    return end;
+  gsize at = off + (end - off) * k / n;
+  return MIN ((at + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN, end);
+}
+
+/* Slice k's share of every layer, its k-th part of the layer's weights and biases, cut along
+ * the weight and bias runs (the decay applies to weights only). Each thread takes a part of
+ * every layer rather than a run of whole layers: the backward pass leaves the first layer's
+ * gradient in the caches and the later layers' cold, and a thread given the cold half waited
+ * for by the other made Adam's step a fifth slower. */
 static void
 run_slice (void *arg)
 {
   const Slice *s = arg;
   const DpNetwork *net = s->net;
   gsize off = 0;
-  for (int l = 0; l < net->n_layers && off < s->i1; l++)
+  for (int l = 0; l < net->n_layers; l++)
     {
       gsize nw = (gsize) net->sizes[l + 1] * net->sizes[l];
       gsize runs[3] = { off, off + nw, off + nw + net->sizes[l + 1] };
+      gsize i0 = slice_start (off, runs[2], s->k, s->n);
+      gsize i1 = slice_start (off, runs[2], s->k + 1, s->n);
       for (int r = 0; r < 2; r++)
         {
-          gsize a = MAX (runs[r], s->i0), b = MIN (runs[r + 1], s->i1);
+          gsize a = MAX (runs[r], i0), b = MIN (runs[r + 1], i1);
           if (a < b)
             update_range (s->opt, net->params, s->grads, a, b, s->lr, r == 0 ? s->l2 : 0.0f,
                           s->adam);
@@ -233,11 +256,6 @@ run_slice (void *arg)
       off = runs[2];
     }
 }
-
-/* below this many parameters a step is too short to share (the hand-over costs microseconds) */
-#define PARALLEL_MIN_PARAMS 32768
-/* slices start on 64-byte lines, so that two threads never write the same line */
-#define SLICE_ALIGN 16
 
 void
 dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr)
@@ -253,11 +271,9 @@ dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double 
   int n_threads = opt->n < PARALLEL_MIN_PARAMS ? 1 : MIN (dp_blas_threads_available (),
                                                             MAX_SLICES);
   Slice slices[MAX_SLICES];
-  gsize per = (opt->n + n_threads - 1) / n_threads;
-  per = (per + SLICE_ALIGN - 1) / SLICE_ALIGN * SLICE_ALIGN;
   for (int k = 0; k < n_threads; k++)
-    slices[k] = (Slice) { opt, net, grads, (float) lr, (float) opt->l2_coeff, adam,
-                          MIN (k * per, opt->n), MIN ((k + 1) * per, opt->n) };
+    slices[k] = (Slice) { opt, net, grads, (float) lr, (float) opt->l2_coeff, adam, k,
+                          n_threads };
   dp_blas_threads_run (n_threads, run_slice, slices, sizeof (Slice));
 }
 
