@@ -238,6 +238,43 @@ adam_steps (DpNetwork *net, const float *g, int steps, double l2)
     dp_optimizer_step (opt, net, g + (gsize) t * net->n_params, 0.01);
 }
 
+/* dp_optimizer_step_and_clear updates as dp_optimizer_step does, under every rule, and leaves
+ * every gradient 0, split between two threads (a net over PARALLEL_MIN_PARAMS) and not */
+static void
+test_step_and_clear (void)
+{
+  const int sizes[] = { 784, 53, 7 };
+  int threads_before = openblas_get_num_threads ();
+  for (int kind = DP_OPTIMIZER_SGD; kind <= DP_OPTIMIZER_ADAM; kind++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        openblas_set_num_threads (threads);
+        g_autoptr (DpNetwork) a = dp_network_new (sizes, 2, DP_ACTIVATION_RELU,
+                                                  DP_LOSS_SOFTMAX_CE);
+        gsize n = a->n_params;
+        DpRng rng;
+        dp_rng_init (&rng, 9);
+        for (gsize i = 0; i < n; i++)
+          a->params[i] = dp_rng_range (&rng, -1.0f, 1.0f);
+        g_autoptr (DpNetwork) b = dp_network_copy (a);
+        g_autoptr (DpOptimizer) oa = dp_optimizer_new (kind, a, 0.9, FALSE, 0.01);
+        g_autoptr (DpOptimizer) ob = dp_optimizer_new (kind, b, 0.9, FALSE, 0.01);
+        g_autofree float *g = g_new (float, n);
+        g_autofree float *cleared = g_new (float, n);
+        for (int t = 0; t < 3; t++)
+          {
+            for (gsize i = 0; i < n; i++)
+              g[i] = cleared[i] = dp_rng_range (&rng, -0.1f, 0.1f);
+            dp_optimizer_step (oa, a, g, 0.01);
+            dp_optimizer_step_and_clear (ob, b, cleared, 0.01);
+            for (gsize i = 0; i < n; i++)
+              g_assert_cmpfloat (cleared[i], ==, 0.0f);
+          }
+        g_assert_cmpmem (a->params, n * sizeof (float), b->params, n * sizeof (float));
+      }
+  openblas_set_num_threads (threads_before);
+}
+
 static void
 test_adam_split (void)
 {
@@ -294,6 +331,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/optimizer/nesterov", test_nesterov);
   g_test_add_func ("/engine/optimizer/adam", test_adam);
   g_test_add_func ("/engine/optimizer/adam-split", test_adam_split);
+  g_test_add_func ("/engine/optimizer/step-and-clear", test_step_and_clear);
   g_test_add_func ("/engine/optimizer/lbfgs-not-first-order", test_lbfgs_is_not_first_order);
   g_test_add_func ("/engine/optimizer/l2-helpers", test_l2_helpers);
   g_test_add_func ("/engine/optimizer/decay-layout", test_decay_layout);

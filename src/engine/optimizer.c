@@ -8,6 +8,7 @@
 #include "engine/optimizer.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "engine/blas-threads.h"
 
@@ -207,6 +208,7 @@ typedef struct
   DpOptimizer *opt;
   const DpNetwork *net;
   const float *grads;
+  float *clear; /* the same gradients to set to 0 once read, or NULL */
   float lr, l2;
   AdamScalars adam;
   int k, n; /* this entry is slice k of n */
@@ -252,13 +254,16 @@ run_slice (void *arg)
           if (a < b)
             update_range (s->opt, net->params, s->grads, a, b, s->lr, r == 0 ? s->l2 : 0.0f,
                           s->adam);
+          /* while the lines are still in this core's cache */
+          if (a < b && s->clear)
+            memset (s->clear + a, 0, (b - a) * sizeof (float));
         }
       off = runs[2];
     }
 }
 
-void
-dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr)
+static void
+step (DpOptimizer *opt, DpNetwork *net, const float *grads, float *clear, double lr)
 {
   g_return_if_fail (opt != NULL && net->n_params == opt->n);
   AdamScalars adam = { (float) lr, 1.0f, 1.0f };
@@ -272,9 +277,21 @@ dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double 
                                                             MAX_SLICES);
   Slice slices[MAX_SLICES];
   for (int k = 0; k < n_threads; k++)
-    slices[k] = (Slice) { opt, net, grads, (float) lr, (float) opt->l2_coeff, adam, k,
+    slices[k] = (Slice) { opt, net, grads, clear, (float) lr, (float) opt->l2_coeff, adam, k,
                           n_threads };
   dp_blas_threads_run (n_threads, run_slice, slices, sizeof (Slice));
+}
+
+void
+dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr)
+{
+  step (opt, net, grads, NULL, lr);
+}
+
+void
+dp_optimizer_step_and_clear (DpOptimizer *opt, DpNetwork *net, float *grads, double lr)
+{
+  step (opt, net, grads, grads, lr);
 }
 
 double

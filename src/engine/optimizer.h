@@ -32,6 +32,13 @@ void         dp_optimizer_free (DpOptimizer *opt);
  * OpenBLAS's current threads (blas-threads.h); the result does not depend on the split. */
 void         dp_optimizer_step (DpOptimizer *opt, DpNetwork *net, const float *grads, double lr);
 
+/* dp_optimizer_step, then grads = 0, each part while it is still in the cache: the next backward
+ * pass accumulates into them (dp_network_backward with accumulate), so its weight-gradient GEMMs
+ * skip the pass OpenBLAS makes to zero C (beta = 0), a cold pass over every gradient; the same
+ * weights as a step and a backward pass with beta = 0. */
+void         dp_optimizer_step_and_clear (DpOptimizer *opt, DpNetwork *net, float *grads,
+                                          double lr);
+
 /* The learning rate at progress ∈ [0, 1] of the run (epochs done / epochs, fractional):
  * constant; step: × 0.1 from 50 %, × 0.01 from 75 %; cosine: base·½(1 + cos(π·progress)). */
 double       dp_schedule_lr    (DpSchedule schedule, double base_lr, double progress);
