@@ -8,9 +8,11 @@
  * and printed as best and median, since other work may share the cores.
  *
  * Epoch times over a run: the recipes a user runs (Quick with Adam, the same with SGD, the first
- * epochs of Best) with each epoch's time from dp_train_run's own report, first against last, so
- * that a run that slows down as it trains (arithmetic on subnormal floats, see fp-mode.h) shows
- * in one run of the benchmark. Personalization: one dp_personalize_run with 30 and with 300
+ * epochs of Best and of Handwriting, the built-in model's recipe) with each epoch's time from
+ * dp_train_run's own report, the test set's accuracy included as the CLI and the app measure it,
+ * first against last, so that a run that slows down as it trains (arithmetic on subnormal
+ * floats, see fp-mode.h) shows in one run of the benchmark, and the whole run's time at the
+ * median epoch. Personalization: one dp_personalize_run with 30 and with 300
  * drawings, against one forward pass of the images it reads. The CPU model heads the output: the figures belong to it. */
 #include "cli.h"
 
@@ -205,12 +207,13 @@ log_epoch (const DpEpochResult *r, gpointer user_data)
     g_cancellable_cancel (log->stop);
 }
 
-/* trains c for its first max_epochs epochs (the schedule is the whole run's), runs times, each
- * run the same (same seed: same work), and prints one row of each epoch's least time: first,
- * median, last and last / first; FALSE with error if a run failed */
+/* trains c for its first max_epochs epochs (the schedule is the whole run's; test, if not NULL,
+ * measured after each epoch as a user's run does), runs times, each run the same (same seed: same
+ * work), and prints one row of each epoch's least time: first, median, last and last / first,
+ * and the whole run's epochs at the median; FALSE with error if a run failed */
 static gboolean
 epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, int runs,
-           const DpDataset *train, int threads, GError **error)
+           const DpDataset *train, const DpDataset *test, int threads, GError **error)
 {
   DpTrainConfig run = *c;
   run.threads = threads;
@@ -225,7 +228,7 @@ epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, int runs,
       EpochLog log = { seconds, 0, max_epochs, stop };
       DpTrainCallbacks cb = { NULL, log_epoch, &log };
       g_autoptr (GError) local = NULL;
-      g_autoptr (DpNetwork) net = dp_train_run (&run, train, NULL, &cb, stop, &local);
+      g_autoptr (DpNetwork) net = dp_train_run (&run, train, test, &cb, stop, &local);
       if (net == NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           g_propagate_error (error, g_steal_pointer (&local));
@@ -237,9 +240,10 @@ epoch_row (const char *name, const DpTrainConfig *c, int max_epochs, int runs,
   g_autofree double *sorted = g_memdup2 (seconds, n * sizeof (double));
   double ratio = last / first;
   g_autofree char *epochs = g_strdup_printf ("%d/%d", n, run.epochs);
-  printf ("%-24s %-5s %7s %8.2fs %8.2fs %8.2fs %9.2f×  %s\n", name,
-          dp_optimizer_to_string (run.optimizer), epochs, first, median (sorted, n), last,
-          ratio, ratio <= 1.1 ? "flat" : "SLOWER (goal ≤ 1.10×)");
+  double med = median (sorted, n);
+  printf ("%-28s %-5s %7s %8.2fs %8.2fs %8.2fs %9.2f× %7.1f min  %s\n", name,
+          dp_optimizer_to_string (run.optimizer), epochs, first, med, last, ratio,
+          med * run.epochs / 60.0, ratio <= 1.1 ? "flat" : "SLOWER (goal ≤ 1.10×)");
   fflush (stdout);
   return TRUE;
 }
@@ -377,8 +381,8 @@ dp_cli_bench (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = dp_cli_context_new (COMMAND, NULL,
       "Measures training throughput (784-100-10 and 784-800-10, batch 128) against plain sgemm "
-      "of the same shapes, each epoch's time over runs of the Quick and Best recipes (first against "
-      "last), the time of one personalization with 30 and 300 drawings, and the latency of "
+      "of the same shapes, each epoch's time over runs of the Quick, Best and Handwriting recipes "
+      "(first against last, and the whole run's time), the time of one personalization with 30 and 300 drawings, and the latency of "
       "recognising one drawing.", entries);
   if (!dp_cli_parse (context, COMMAND, &argc, &argv))
     return DP_CLI_EXIT_USAGE;
@@ -447,26 +451,61 @@ dp_cli_bench (int argc, char **argv)
       fflush (stdout);
     }
 
-  /* the recipes a user runs, epoch by epoch: a run must not slow down as it trains */
-  int runs = quick ? 1 : 2;
-  printf ("\nepoch times over a run (each epoch as dp_train_run reports it, least of %d run%s; "
-          "goal: last ≤ 1.10× first)\n", runs, runs == 1 ? "" : "s");
-  printf ("%-24s %-5s %7s %9s %9s %9s %10s\n", "run", "opt", "epochs", "first", "median", "last",
-          "last/first");
-  DpTrainConfig quick_c, sgd_c, best_c;
+  /* the test set a run measures after each epoch (and personalization reads) */
+  g_autoptr (DpDataset) test = NULL;
+  if (data)
+    {
+      test = dp_dataset_load_mnist (data, FALSE, &error);
+      if (test == NULL)
+        {
+          dp_cli_error ("%s", error->message);
+          return DP_CLI_EXIT_FAILED;
+        }
+    }
+  else
+    test = dp_dataset_head (train, 10000);
+
+  /* the recipes a user runs, epoch by epoch, as the CLI and the app run them (the test set
+   * measured after each epoch): a run must not slow down as it trains */
+  int runs = quick ? 1 : 3;
+  printf ("\nepoch times over a run (each epoch as dp_train_run reports it, the test set's "
+          "accuracy included, least of %d run%s; goal: last ≤ 1.10× first; the whole run: its "
+          "epochs at the median)\n", runs, runs == 1 ? "" : "s");
+  printf ("%-28s %-5s %7s %9s %9s %9s %10s %11s\n", "run", "opt", "epochs", "first", "median",
+          "last", "last/first", "whole run");
+  DpTrainConfig quick_c, sgd_c, best_c, hand_c;
   dp_train_preset ("quick", &quick_c, NULL);
   sgd_c = quick_c;
   sgd_c.optimizer = DP_OPTIMIZER_SGD;
   sgd_c.lr = 0.1;
   sgd_c.preset[0] = '\0';
   dp_train_preset ("best", &best_c, NULL);
-  if (!epoch_row ("quick (784-256-10)", &quick_c, quick_c.epochs, runs, train, threads, &error)
-      || !epoch_row ("quick, sgd lr 0.1", &sgd_c, sgd_c.epochs, runs, train, threads, &error)
-      || !epoch_row ("best (784-800-800-10)", &best_c, quick ? 2 : 3, runs, train, threads,
+  dp_train_preset ("handwriting", &hand_c, NULL);
+  if (!epoch_row ("quick (784-256-10)", &quick_c, quick_c.epochs, runs, train, test, threads,
+                  &error)
+      || !epoch_row ("quick, sgd lr 0.1", &sgd_c, sgd_c.epochs, runs, train, test, threads,
+                     &error)
+      || !epoch_row ("best (784-800-800-10)", &best_c, quick ? 2 : 3, runs, train, test, threads,
                      &error))
     {
       dp_cli_error ("%s", error->message);
       return DP_CLI_EXIT_FAILED;
+    }
+  /* the built-in model's recipe: Best's network on the mix (MNIST + the generated examples,
+   * from the cache when it is there) */
+  if (data)
+    {
+      g_autoptr (GError) mix_error = NULL;
+      g_autoptr (DpDataset) mix = dp_synth_build_mix (train, NULL, hand_c.seed, NULL, NULL, NULL,
+                                                      NULL, NULL, &mix_error);
+      if (mix == NULL)
+        printf ("handwriting: not measured (%s)\n", mix_error->message);
+      else if (!epoch_row ("handwriting (the mix)", &hand_c, 2, runs, mix, test, threads,
+                           &error))
+        {
+          dp_cli_error ("%s", error->message);
+          return DP_CLI_EXIT_FAILED;
+        }
     }
 
   /* inference: the drawing → 28×28 → probabilities, on the UI thread in the app */
@@ -488,18 +527,6 @@ dp_cli_bench (int argc, char **argv)
   g_autofree char *sizes = dp_network_describe_sizes (net);
 
   /* personalization: seconds, against reading the same images through the network */
-  g_autoptr (DpDataset) test = NULL;
-  if (data)
-    {
-      test = dp_dataset_load_mnist (data, FALSE, &error);
-      if (test == NULL)
-        {
-          dp_cli_error ("%s", error->message);
-          return DP_CLI_EXIT_FAILED;
-        }
-    }
-  else
-    test = dp_dataset_head (train, 10000);
   openblas_set_num_threads (n_threads);
   int p_reps = quick ? 2 : 3;
   printf ("\npersonalization of %s (dp_personalize_run, %d BLAS thread%s, best of %d; goal ≤ 3 s)"

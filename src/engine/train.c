@@ -4,14 +4,19 @@
  * L-BFGS through liblbfgs. Everything a run needs is allocated before its first batch.
  *
  * Threads: the only compute threads are OpenBLAS's, set from config->threads for the run
- * (0 = every core). The loop itself, augmentation included, runs on the calling thread between
- * GEMMs, and the optimizer's update is split between the same BLAS threads (optimizer.c), so BLAS
- * threads and our own work never compete for the same cores. Subnormal floats are flushed on
- * all of them (fp-mode.h: the program sets it in main and on each worker thread it starts).
+ * (0 = every core). The loop runs on the calling thread, and the work between two GEMMs that is
+ * worth sharing runs on the same BLAS threads (blas-threads.h): a batch's gathering and
+ * augmentation (here), the elementwise passes and the dropout masks (network.c) and the
+ * optimizer's update (optimizer.c), so BLAS threads and our own work never compete for the same
+ * cores. Subnormal floats are flushed on all of them (fp-mode.h: the program sets it in main and
+ * on each worker thread it starts). The step clears the gradients it has read, and the next
+ * backward pass accumulates into them, sparing OpenBLAS a pass zeroing them.
  *
  * Determinism: one DpRng seeded from config->seed draws the initial weights, then separate
- * streams (derived from the same seed) shuffle, augment and drop units; with the same seed,
- * config, data and thread count the weights and losses repeat bit for bit. */
+ * streams (derived from the same seed) shuffle, augment and drop units; a thread working on a
+ * slice of a stream skips to where a single thread would be (dp_rng_skip), so the draws do not
+ * depend on the split. With the same seed, config, data and thread count the weights and losses
+ * repeat bit for bit. */
 #include "engine/train.h"
 
 #include <cblas.h>
