@@ -392,18 +392,24 @@ dp_cli_bench (int argc, char **argv)
     return dp_cli_usage (COMMAND, "--threads: %d is negative", threads);
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (DpDataset) train = NULL;
+  /* the test set: what a run measures after each epoch, and personalization reads */
+  g_autoptr (DpDataset) train = NULL, test = NULL;
   if (data)
     {
       train = dp_dataset_load_mnist (data, TRUE, &error);
-      if (train == NULL)
+      if (train != NULL)
+        test = dp_dataset_load_mnist (data, FALSE, &error);
+      if (test == NULL)
         {
           dp_cli_error ("%s", error->message);
           return DP_CLI_EXIT_FAILED;
         }
     }
   else
-    train = synthetic_mnist ();
+    {
+      train = synthetic_mnist ();
+      test = dp_dataset_head (train, 10000);
+    }
 
   int reps = quick ? 2 : 5;
   /* the count training really uses: dp_train_run clamps --threads to the cores */
@@ -450,20 +456,6 @@ dp_cli_bench (int argc, char **argv)
               100.0 * gf / gbest);
       fflush (stdout);
     }
-
-  /* the test set a run measures after each epoch (and personalization reads) */
-  g_autoptr (DpDataset) test = NULL;
-  if (data)
-    {
-      test = dp_dataset_load_mnist (data, FALSE, &error);
-      if (test == NULL)
-        {
-          dp_cli_error ("%s", error->message);
-          return DP_CLI_EXIT_FAILED;
-        }
-    }
-  else
-    test = dp_dataset_head (train, 10000);
 
   /* the recipes a user runs, epoch by epoch, as the CLI and the app run them (the test set
    * measured after each epoch): a run must not slow down as it trains */
