@@ -307,7 +307,7 @@ test_split_passes (void)
       guint8 y[64];
       for (int r = 0; r < B; r++)
         y[r] = r % 10;
-      g_autofree float *grads[2] = { NULL, NULL }, *acts[2] = { NULL, NULL };
+      float *grads[2] = { NULL, NULL }, *acts[2] = { NULL, NULL };
       gsize n_act = (gsize) B * (1024 + 4 + 10);
       for (int threads = 1; threads <= 2; threads++)
         {
@@ -335,6 +335,11 @@ test_split_passes (void)
       g_assert_cmpmem (acts[0], n_act * sizeof (float), acts[1], n_act * sizeof (float));
       g_assert_cmpmem (grads[0], net->n_params * sizeof (float), grads[1],
                        net->n_params * sizeof (float));
+      for (int k = 0; k < 2; k++)
+        {
+          g_free (grads[k]);
+          g_free (acts[k]);
+        }
     }
 
   /* He's initial weights (784·64 normals) are drawn in row slices too: the same weights, and
