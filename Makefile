@@ -36,14 +36,22 @@ DEBS := build-essential pkg-config meson ninja-build \
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEBS); do \
+# The benchmark's reference only (not the build or the tests): Debian's PyTorch 1.13, CPU.
+BENCH_DEBS := python3-torch python3-numpy
+
+# installs the packages of $(1) that are missing
+define install_missing
+	@missing=$$(for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:" $$missing; \
 	  $(APT) update && $(APT) install --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEBS))
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
@@ -58,8 +66,10 @@ test: build
 	@tests/run-all.sh $(BUILD) $(ASAN_BUILD)
 
 bench: build
+	$(call install_missing,$(BENCH_DEBS))
 	$(BUILD)/src/cli/digitpad-cli bench --data $(DIGITPAD_MNIST_DIR)
 	xvfb-run -a -s '-screen 0 1280x1024x24' $(BUILD)/tests/bench-canvas
+	/usr/bin/python3 tests/bench/bench-pytorch.py $(BUILD)/src/cli/digitpad-cli $(DIGITPAD_MNIST_DIR)
 
 fuzz: deps
 	@tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

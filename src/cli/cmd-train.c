@@ -320,7 +320,7 @@ on_epoch_done (const DpEpochResult *r, gpointer user_data)
   g_autofree char *test = r->test_accuracy >= 0
                               ? g_strdup_printf ("%.2f %%", 100 * r->test_accuracy)
                               : g_strdup ("-");
-  fprintf (stderr, "%sepoch %d/%d  loss %.4f  train %.2f %%  test %s  %.1f s\n",
+  fprintf (stderr, "%sepoch %d/%d  loss %.4f  train %.2f %%  test %s  %.2f s\n",
            job->line_open ? "\r\033[K" : "", r->epoch, r->n_epochs, r->train_loss,
            100 * r->train_accuracy, test, r->seconds);
   fflush (stderr);
