@@ -165,9 +165,11 @@ dp_cli_synth (int argc, char **argv)
       "Write the development set instead: the held-out fonts and Hershey styles, never used in "
       "training (dev-fonts-*-ubyte.gz, dev-digits.ndjson, dev-negatives.ndjson)", NULL },
     { "digits", 0, 0, G_OPTION_ARG_STRING, &digits_text,
-      "How many digits (default 20000; --dev: 2000 of each kind)", "N" },
+      "How many digits (default " G_STRINGIFY (DP_SYNTH_DEFAULT_DIGITS) "; --dev: "
+      G_STRINGIFY (DEV_DEFAULT_COUNT) " of each kind)", "N" },
     { "negatives", 0, 0, G_OPTION_ARG_STRING, &negatives_text,
-      "How many \"not a digit\" examples (default 20000; --dev: 2000 of each kind)", "N" },
+      "How many \"not a digit\" examples (default " G_STRINGIFY (DP_SYNTH_DEFAULT_NEGATIVES)
+      "; --dev: " G_STRINGIFY (DEV_DEFAULT_COUNT) " of each kind)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed", "N" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &mnist_dir,
       "MNIST folder: its training digits make some of the two-digit negatives", "DIR" },
